@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# blkjob top-level Makefile.
+#
+#   make                 module for the running kernel (or the cached 6.12
+#                        headers when the running kernel has none) + userspace
+#   make KVER=6.1        module against the cached Debian 6.1 headers
+#   make KDIR=/path      module against any kernel build tree
+#   make check           everything the CI runs (see README)
+#   make demo            boot a VM and show blkjob working
+
+TOP := $(CURDIR)
+SCRIPTS := $(TOP)/scripts
+KLINES := 6.1 6.12
+
+ifneq ($(KDIR),)
+  KNAME ?= custom
+else ifneq ($(KVER),)
+  KNAME := $(KVER)
+  KDIR = $(shell $(SCRIPTS)/kernels kdir $(KVER))
+else ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
+  KNAME := host
+  KDIR := /lib/modules/$(shell uname -r)/build
+else
+  KNAME := 6.12
+  KDIR = $(shell $(SCRIPTS)/kernels kdir 6.12)
+endif
+
+# Each kernel gets its own build tree of symlinks to the sources, so builds
+# for several kernels can sit side by side.
+BUILD := $(TOP)/build/$(KNAME)
+KSRCS := Kbuild $(shell find kernel include -name '*.[ch]' 2>/dev/null)
+
+.PHONY: all module userspace check demo deps clean tests-host FORCE
+
+all: module userspace
+
+$(BUILD)/.tree: $(KSRCS)
+	@mkdir -p $(BUILD)
+	@for f in $(KSRCS); do \
+		mkdir -p $(BUILD)/$$(dirname $$f); \
+		ln -sf $(TOP)/$$f $(BUILD)/$$f; \
+	done
+	@touch $@
+
+module: deps-build $(BUILD)/.tree
+	$(MAKE) -C $(KDIR) M=$(BUILD) $(KFLAGS) modules
+
+userspace: deps-build
+	$(MAKE) -C userspace
+
+deps-build:
+	@$(SCRIPTS)/deps --quiet build
+
+deps:
+	$(SCRIPTS)/deps all
+
+check:
+	$(SCRIPTS)/check
+
+demo:
+	$(SCRIPTS)/demo
+
+clean:
+	rm -rf build
+	$(MAKE) -C userspace clean
