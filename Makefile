@@ -29,7 +29,7 @@ endif
 # Each kernel gets its own build tree of symlinks to the sources, so builds
 # for several kernels can sit side by side.
 BUILD := $(TOP)/build/$(KNAME)
-KSRCS := Kbuild $(shell find kernel include -name '*.[ch]' 2>/dev/null)
+KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
 .PHONY: all module userspace check demo deps clean tests-host FORCE
 

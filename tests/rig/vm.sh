@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/vm itself: exit statuses come back, kernel warnings and timeouts
+# fail the run, blkjob.ko is loaded on both kernels, the tree is writable.
+# Runs on the host; each test boots a VM.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
+vm() { "$top/scripts/vm" "$@" >/dev/null 2>&1; }
+
+expect_rc() { # rc vm-args...
+	local want=$1 rc
+	shift
+	vm "$@" && rc=0 || rc=$?
+	[ "$rc" -eq "$want" ] || die "scripts/vm $* exited $rc, want $want"
+}
+
+test_true() { expect_rc 0 -- true; }
+test_false() { expect_rc 1 -- false; }
+test_status() { expect_rc 7 -- sh -c 'exit 7'; }
+test_lsmod() { expect_rc 0 --kernel "$1" -- sh -c 'lsmod | grep blkjob'; }
+test_warn_fails() {
+	expect_rc 125 -- insmod "build/6.12/tests/kmod/blkjob_test_warn.ko"
+}
+test_timeout() { expect_rc 124 --timeout 25 -- sleep 600; }
+test_writable_tree() {
+	local f=build/rig-$$
+	rm -f "$f"
+	expect_rc 0 -- sh -c "echo from-guest >$f" || return 1
+	expect_eq "$(cat "$f" 2>/dev/null)" from-guest || return 1
+	rm -f "$f"
+}
+
+cd "$top" || exit 1
+ktap_plan 8
+ktap_run "vm: true exits 0" test_true
+ktap_run "vm: false exits 1" test_false
+ktap_run "vm: exit status passes through" test_status
+ktap_run "vm: blkjob loaded on 6.1" test_lsmod 6.1
+ktap_run "vm: blkjob loaded on 6.12" test_lsmod 6.12
+ktap_run "vm: a guest WARN fails the run" test_warn_fails
+ktap_run "vm: hard timeout" test_timeout
+ktap_run "vm: source tree writable from the guest" test_writable_tree
+ktap_finish
