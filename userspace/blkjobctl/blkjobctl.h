@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * blkjobctl internals. The command line is parsed into a struct request
+ * (parse.c, no kernel needed, unit tested), then executed (exec.c). All
+ * output goes through one printer (print.c) that writes text or JSON.
+ */
+#ifndef BLKJOBCTL_H
+#define BLKJOBCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "libblkjob.h"
+
+/* Exit codes, documented in blkjobctl help and blkjobctl(8). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* the kernel refused, or the job failed */
+#define EXIT_USAGE	2	/* bad command line */
+
+/* ---- printer (print.c) ---- */
+
+/* Who sees a field: both formats, text only, or JSON only. */
+enum pr_vis { PR_ANY, PR_TEXT, PR_JSON };
+
+#define PR_MAX_DEPTH 8
+
+struct printer {
+	FILE *fp;
+	bool json;
+	bool pretty;
+	int depth;
+	bool first[PR_MAX_DEPTH];	/* no member yet at this depth */
+};
+
+void pr_init(struct printer *p, FILE *fp, bool json, bool pretty);
+/* Objects and arrays are JSON structure only; @key NULL in an array. */
+void pr_open_obj(struct printer *p, const char *key);
+void pr_close_obj(struct printer *p);
+void pr_open_arr(struct printer *p, const char *key);
+void pr_close_arr(struct printer *p);
+/*
+ * A field: JSON gets "key": value, text gets @fmt (one conversion: %s for
+ * strings, sizes and booleans, PRIu64 for numbers) formatted with it.
+ */
+void pr_string(struct printer *p, enum pr_vis vis, const char *key,
+	       const char *fmt, const char *val);
+void pr_u64(struct printer *p, enum pr_vis vis, const char *key,
+	    const char *fmt, uint64_t val);
+/* Text shows "on"/"off"; JSON true/false. */
+void pr_bool(struct printer *p, enum pr_vis vis, const char *key,
+	     const char *fmt, bool val);
+/* Text shows "64K"; JSON the raw number of bytes. */
+void pr_size(struct printer *p, enum pr_vis vis, const char *key,
+	     const char *fmt, uint64_t val);
+/* Text shows "50M/s" or "unlimited"; JSON bytes per second. */
+void pr_speed(struct printer *p, enum pr_vis vis, const char *key,
+	      const char *fmt, uint64_t val);
+/* Text-only literal text (separators, newlines). */
+void pr_text(struct printer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- job and event output (output.c) ---- */
+
+enum job_view {
+	VIEW_LINE,	/* one line (list) */
+	VIEW_FULL,	/* every attribute (show, new) */
+};
+void print_job(struct printer *p, const struct blkjob_job *job,
+	       enum job_view view);
+/* One line (or one JSON object) per event; @ts NULL for none. */
+void print_event(struct printer *p, const struct blkjob_event *ev,
+		 const char *ts);
+/* Short event name: "status", "ready", ... ("unknown" otherwise). */
+const char *event_name(unsigned int cmd);
+
+/* ---- request (parse.c) ---- */
+
+enum command {
+	CMD_NONE,
+	CMD_HELP,
+	CMD_VERSION,
+	CMD_NEW,
+	CMD_COPY,
+	CMD_LIST,
+	CMD_SHOW,
+	CMD_PAUSE,
+	CMD_RESUME,
+	CMD_CANCEL,
+	CMD_COMPLETE,
+	CMD_FINALIZE,
+	CMD_DISMISS,
+	CMD_SET_SPEED,
+	CMD_CHANGE,
+	CMD_TXN,
+	CMD_MONITOR,
+	CMD_WAIT,
+};
+
+#define MAX_TXN_JOBS	64
+
+struct request {
+	enum command cmd;
+	/* global options */
+	bool json;
+	bool pretty;
+	bool quiet;
+	bool timestamp;
+	/* arguments */
+	const char *id;
+	struct blkjob_job_params params;	/* new, copy */
+	bool wait;				/* new/copy ... wait */
+	bool force;				/* cancel */
+	uint64_t speed;				/* set-speed */
+	uint32_t copy_mode;			/* change */
+	uint32_t completion_mode;		/* txn */
+	bool has_completion_mode;
+	unsigned int njobs;			/* txn */
+	struct blkjob_job_params jobs[MAX_TXN_JOBS];
+	int wait_status;			/* wait: -1 = until the end */
+	unsigned int timeout;			/* wait: seconds, 0 = none */
+	char err[256];				/* usage error message */
+};
+
+/*
+ * Parse argv (argv[0] is the program) into @req. Returns 0, or -1 with a
+ * message in req->err (a usage error: exit code 2). Pointers in @req point
+ * into argv.
+ */
+int parse_cmdline(int argc, char **argv, struct request *req);
+/* Name of a command as typed ("set-speed"). */
+const char *command_name(enum command cmd);
+void print_usage(FILE *fp);
+
+/* ---- execution (exec.c) ---- */
+
+/* Run a parsed request; returns the exit code. */
+int run_request(struct request *req);
+
+#endif /* BLKJOBCTL_H */

@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command line -> struct request. Nothing here talks to the kernel, so
+ * every usage error is caught (and unit tested) before a socket exists.
+ *
+ * Grammar: global options are dashed (-j, --json); command arguments are
+ * iproute2-style keywords followed by their value ("speed 50M").
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "blkjobctl.h"
+
+static const struct {
+	const char *name;
+	enum command cmd;
+} commands[] = {
+	{ "new", CMD_NEW },
+	{ "copy", CMD_COPY },
+	{ "list", CMD_LIST },
+	{ "show", CMD_SHOW },
+	{ "pause", CMD_PAUSE },
+	{ "resume", CMD_RESUME },
+	{ "cancel", CMD_CANCEL },
+	{ "complete", CMD_COMPLETE },
+	{ "finalize", CMD_FINALIZE },
+	{ "dismiss", CMD_DISMISS },
+	{ "set-speed", CMD_SET_SPEED },
+	{ "change", CMD_CHANGE },
+	{ "txn", CMD_TXN },
+	{ "monitor", CMD_MONITOR },
+	{ "wait", CMD_WAIT },
+	{ "help", CMD_HELP },
+	{ "version", CMD_VERSION },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *command_name(enum command cmd)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (commands[i].cmd == cmd)
+			return commands[i].name;
+	return "?";
+}
+
+void print_usage(FILE *fp)
+{
+	fputs(
+"Usage: blkjobctl [OPTIONS] COMMAND [ARGS]\n"
+"\n"
+"OPTIONS := { -j|--json | -p|--pretty | -q|--quiet | -t|--timestamp |\n"
+"             -V|--version | -h|--help }\n"
+"\n"
+"COMMAND := { new ID TYPE SOURCE TARGET [JOB-OPTS] [wait]\n"
+"           | copy SOURCE TARGET [id ID] [JOB-OPTS] [wait]\n"
+"           | list | show ID\n"
+"           | pause ID | resume ID | cancel ID [force]\n"
+"           | complete ID | finalize ID | dismiss ID\n"
+"           | set-speed ID SPEED | change ID copy-mode MODE\n"
+"           | txn [completion-mode individual|grouped]\n"
+"                 job ID TYPE SOURCE TARGET [JOB-OPTS] [job ...]\n"
+"           | monitor [-t]\n"
+"           | wait ID [status STATUS] [timeout SECONDS]\n"
+"           | help | version }\n"
+"\n"
+"JOB-OPTS := [speed SPEED] [granularity SIZE] [buf-size SIZE]\n"
+"            [auto-finalize on|off] [auto-dismiss on|off]\n"
+"            [on-source-error POLICY] [on-target-error POLICY]\n"
+"            [copy-mode background|write-blocking] [sync full|none]\n"
+"TYPE     := copy | mirror | backup\n"
+"POLICY   := report | ignore | stop | enospc\n"
+"SIZE     := NUMBER[K|M|G|T] (binary units: 64K = 65536 bytes)\n"
+"SPEED    := SIZE[/s], bytes per second; 0 means unlimited\n"
+"\n"
+"Exit status: 0 success, 1 the command failed (kernel refused it, or the\n"
+"job failed for wait), 2 usage error.\n", fp);
+}
+
+/* Record a usage error; always returns -1. */
+static int __attribute__((format(printf, 2, 3)))
+usage_err(struct request *req, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(req->err, sizeof(req->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Argument cursor over argv. */
+struct args {
+	int argc;
+	char **argv;
+	int i;
+};
+
+static const char *peek(const struct args *a)
+{
+	return a->i < a->argc ? a->argv[a->i] : NULL;
+}
+
+static const char *next(struct args *a)
+{
+	return a->i < a->argc ? a->argv[a->i++] : NULL;
+}
+
+/* The value after keyword @kw, or NULL with a usage error. */
+static const char *value_of(struct request *req, struct args *a,
+			    const char *kw)
+{
+	const char *v = next(a);
+
+	if (!v)
+		usage_err(req, "'%s' needs a value", kw);
+	return v;
+}
+
+/* Choices of an enum as "a, b or c", for error messages. */
+static void enum_choices(const char *spec, char *buf, size_t len)
+{
+	const struct blkjob_enum *e = NULL;
+	unsigned int i;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < blkjob_enum_count; i++)
+		if (!strcmp(blkjob_enums[i].name, spec))
+			e = &blkjob_enums[i];
+	for (i = 0; e && i < e->count && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s",
+				 i ? (i + 1 == e->count ? " or " : ", ") : "",
+				 e->values[i]);
+}
+
+static int parse_enum(struct request *req, const char *what, const char *spec,
+		      int (*fn)(const char *), const char *s, uint32_t *out)
+{
+	char choices[160];
+	int v = fn(s);
+
+	if (v < 0) {
+		enum_choices(spec, choices, sizeof(choices));
+		return usage_err(req, "invalid %s '%s' (expected %s)", what, s,
+				 choices);
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_onoff(struct request *req, const char *kw, const char *s,
+		       bool *out)
+{
+	if (!strcmp(s, "on")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "off")) {
+		*out = false;
+		return 0;
+	}
+	return usage_err(req, "'%s' takes on or off, not '%s'", kw, s);
+}
+
+static int parse_size_arg(struct request *req, const char *kw, const char *s,
+			  uint64_t *out, bool speed)
+{
+	int err = speed ? blkjob_parse_speed(s, out) :
+			  blkjob_parse_size(s, out);
+
+	if (err == -ERANGE)
+		return usage_err(req, "%s '%s' is too large", kw, s);
+	if (err)
+		return usage_err(req,
+				 "invalid %s '%s' (expected a number with an optional unit K, M, G or T)",
+				 kw, s);
+	return 0;
+}
+
+/* QEMU's job id rule; the kernel checks it too, this gives exit code 2. */
+static int check_id(struct request *req, const char *id)
+{
+	const char *c;
+
+	if (strlen(id) >= BLKJOB_ID_LEN)
+		return usage_err(req, "job id '%s' is longer than %d characters",
+				 id, BLKJOB_ID_LEN - 1);
+	if (!isalpha((unsigned char)id[0]))
+		goto bad;
+	for (c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+			goto bad;
+	return 0;
+bad:
+	return usage_err(req,
+			 "invalid job id '%s' (a letter, then letters, digits, '.', '_' or '-')",
+			 id);
+}
+
+static int need_id(struct request *req, struct args *a)
+{
+	const char *id = next(a);
+
+	if (!id)
+		return usage_err(req, "'%s' needs a job id",
+				 command_name(req->cmd));
+	req->id = id;
+	return check_id(req, id);
+}
+
+/* Reject a second use of a keyword: last-one-wins hides typos. */
+static int once(struct request *req, struct blkjob_job_params *p,
+		unsigned int attr, const char *kw)
+{
+	if (BLKJOB_HAS(p->present, attr))
+		return usage_err(req, "'%s' given twice", kw);
+	p->present |= BLKJOB_F(attr);
+	return 0;
+}
+
+enum opt_kind { OPT_SPEED, OPT_SIZE, OPT_SIZE32, OPT_ONOFF, OPT_ENUM };
+
+/* JOB-OPTS: keyword, attribute, how to parse, where it goes. */
+static const struct job_opt {
+	const char *kw;
+	unsigned int attr;
+	enum opt_kind kind;
+	size_t off;			/* in struct blkjob_job_params */
+	const char *spec;		/* OPT_ENUM: the spec's enum name */
+	int (*parse)(const char *);	/* OPT_ENUM */
+} job_opts[] = {
+#define P(f) offsetof(struct blkjob_job_params, f)
+#define SIMPLE(k, a, t, f) \
+	{ .kw = k, .attr = BLKJOB_A_JOB_##a, .kind = t, .off = P(f) }
+#define ENUM(k, a, f, s, fn) \
+	{ .kw = k, .attr = BLKJOB_A_JOB_##a, .kind = OPT_ENUM, .off = P(f), \
+	  .spec = s, .parse = fn }
+	SIMPLE("speed", SPEED, OPT_SPEED, speed),
+	SIMPLE("granularity", GRANULARITY, OPT_SIZE32, granularity),
+	SIMPLE("buf-size", BUF_SIZE, OPT_SIZE, buf_size),
+	SIMPLE("auto-finalize", AUTO_FINALIZE, OPT_ONOFF, auto_finalize),
+	SIMPLE("auto-dismiss", AUTO_DISMISS, OPT_ONOFF, auto_dismiss),
+	ENUM("on-source-error", ON_SOURCE_ERROR, on_source_error,
+	     "error-policy", blkjob_error_policy_parse),
+	ENUM("on-target-error", ON_TARGET_ERROR, on_target_error,
+	     "error-policy", blkjob_error_policy_parse),
+	ENUM("copy-mode", COPY_MODE, copy_mode, "copy-mode",
+	     blkjob_copy_mode_parse),
+	ENUM("sync", SYNC, sync, "sync-mode", blkjob_sync_mode_parse),
+#undef SIMPLE
+#undef ENUM
+#undef P
+};
+
+static int set_job_opt(struct request *req, const struct job_opt *o,
+		       const char *v, void *field)
+{
+	uint64_t n;
+
+	switch (o->kind) {
+	case OPT_SPEED:
+		return parse_size_arg(req, o->kw, v, field, true);
+	case OPT_SIZE:
+		return parse_size_arg(req, o->kw, v, field, false);
+	case OPT_SIZE32:
+		if (parse_size_arg(req, o->kw, v, &n, false))
+			return -1;
+		if (n > UINT32_MAX)
+			return usage_err(req, "%s '%s' is too large", o->kw, v);
+		*(uint32_t *)field = n;
+		return 0;
+	case OPT_ONOFF:
+		return parse_onoff(req, o->kw, v, field);
+	case OPT_ENUM:
+		return parse_enum(req, o->kw, o->spec, o->parse, v, field);
+	}
+	return -1;
+}
+
+/*
+ * One JOB-OPTS keyword at the cursor. Returns 1 when consumed, 0 when the
+ * word is not a job option, -1 on error.
+ */
+static int parse_job_opt(struct request *req, struct args *a,
+			 struct blkjob_job_params *p)
+{
+	const struct job_opt *o = NULL;
+	const char *kw = peek(a), *v;
+	size_t i;
+
+	for (i = 0; kw && i < ARRAY_SIZE(job_opts); i++)
+		if (!strcmp(kw, job_opts[i].kw))
+			o = &job_opts[i];
+	if (!o)
+		return 0;
+	a->i++;
+	if (once(req, p, o->attr, o->kw))
+		return -1;
+	v = value_of(req, a, o->kw);
+	if (!v || set_job_opt(req, o, v, (char *)p + o->off))
+		return -1;
+	return 1;
+}
+
+/* ID TYPE SOURCE TARGET, as new and txn's job take them. */
+static int parse_job_head(struct request *req, struct args *a,
+			  struct blkjob_job_params *p, const char *what)
+{
+	const char *type, *src, *dst;
+
+	if (need_id(req, a))
+		return -1;
+	p->id = req->id;
+	type = next(a);
+	src = next(a);
+	dst = next(a);
+	if (!dst)
+		return usage_err(req, "%s needs ID TYPE SOURCE TARGET", what);
+	if (parse_enum(req, "job type", "job-type", blkjob_job_type_parse,
+		       type, &p->type))
+		return -1;
+	p->source = src;
+	p->target = dst;
+	return 0;
+}
+
+static int unknown_arg(struct request *req, const char *arg)
+{
+	return usage_err(req, "unexpected argument '%s' for '%s'", arg,
+			 command_name(req->cmd));
+}
+
+/* JOB-OPTS and (if @wait_ok) "wait", up to the end or a word not ours. */
+static int parse_job_opts(struct request *req, struct args *a,
+			  struct blkjob_job_params *p, bool wait_ok)
+{
+	int ret;
+
+	while (peek(a)) {
+		if (wait_ok && !strcmp(peek(a), "wait")) {
+			if (req->wait)
+				return usage_err(req, "'wait' given twice");
+			req->wait = true;
+			a->i++;
+			continue;
+		}
+		ret = parse_job_opt(req, a, p);
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			break;
+	}
+	return 0;
+}
+
+static int parse_new(struct request *req, struct args *a)
+{
+	if (parse_job_head(req, a, &req->params, "new"))
+		return -1;
+	if (parse_job_opts(req, a, &req->params, true))
+		return -1;
+	return peek(a) ? unknown_arg(req, peek(a)) : 0;
+}
+
+static int parse_copy(struct request *req, struct args *a)
+{
+	struct blkjob_job_params *p = &req->params;
+
+	p->type = BLKJOB_JOB_TYPE_COPY;
+	p->source = next(a);
+	p->target = next(a);
+	if (!p->target)
+		return usage_err(req, "copy needs SOURCE TARGET");
+	while (peek(a)) {
+		if (!strcmp(peek(a), "id")) {
+			a->i++;
+			if (req->id)
+				return usage_err(req, "'id' given twice");
+			if (need_id(req, a))
+				return -1;
+			continue;
+		}
+		if (parse_job_opts(req, a, p, true))
+			return -1;
+		if (peek(a) && strcmp(peek(a), "id"))
+			return unknown_arg(req, peek(a));
+	}
+	/* No id: exec picks a free "copyN". */
+	p->id = req->id;
+	return 0;
+}
+
+static int parse_txn(struct request *req, struct args *a)
+{
+	const char *w;
+
+	while ((w = next(a))) {
+		if (!strcmp(w, "completion-mode")) {
+			if (req->has_completion_mode)
+				return usage_err(req,
+						 "'completion-mode' given twice");
+			w = value_of(req, a, "completion-mode");
+			if (!w || parse_enum(req, "completion-mode",
+					     "completion-mode",
+					     blkjob_completion_mode_parse, w,
+					     &req->completion_mode))
+				return -1;
+			req->has_completion_mode = true;
+		} else if (!strcmp(w, "job")) {
+			struct blkjob_job_params *p;
+
+			if (req->njobs == MAX_TXN_JOBS)
+				return usage_err(req,
+						 "at most %d jobs in a transaction",
+						 MAX_TXN_JOBS);
+			p = &req->jobs[req->njobs++];
+			if (parse_job_head(req, a, p, "job") ||
+			    parse_job_opts(req, a, p, false))
+				return -1;
+		} else {
+			return unknown_arg(req, w);
+		}
+	}
+	if (!req->njobs)
+		return usage_err(req, "txn needs at least one 'job ...'");
+	return 0;
+}
+
+static int parse_wait(struct request *req, struct args *a)
+{
+	bool has_status = false, has_timeout = false;
+	const char *w, *v;
+	uint32_t st;
+	uint64_t n;
+
+	if (need_id(req, a))
+		return -1;
+	req->wait_status = -1;
+	while ((w = next(a))) {
+		if (!strcmp(w, "status") && !has_status) {
+			v = value_of(req, a, w);
+			if (!v || parse_enum(req, "status", "job-status",
+					     blkjob_job_status_parse, v, &st))
+				return -1;
+			req->wait_status = st;
+			has_status = true;
+		} else if (!strcmp(w, "timeout") && !has_timeout) {
+			v = value_of(req, a, w);
+			if (!v)
+				return -1;
+			/* Whole seconds: plain digits, no units. */
+			if (blkjob_parse_size(v, &n) || strspn(v, "0123456789")
+			    != strlen(v) || n > 86400 * 365)
+				return usage_err(req,
+						 "invalid timeout '%s' (whole seconds)",
+						 v);
+			req->timeout = n;
+			has_timeout = true;
+		} else {
+			return unknown_arg(req, w);
+		}
+	}
+	return 0;
+}
+
+/* Commands of the form "VERB ID" plus their optional extras. */
+static int parse_id_cmd(struct request *req, struct args *a)
+{
+	const char *w, *v;
+
+	if (need_id(req, a))
+		return -1;
+	switch (req->cmd) {
+	case CMD_CANCEL:
+		if (peek(a) && !strcmp(peek(a), "force")) {
+			req->force = true;
+			a->i++;
+		}
+		break;
+	case CMD_SET_SPEED:
+		v = next(a);
+		if (!v)
+			return usage_err(req, "set-speed needs ID SPEED");
+		if (parse_size_arg(req, "speed", v, &req->speed, true))
+			return -1;
+		break;
+	case CMD_CHANGE:
+		w = next(a);
+		if (!w || strcmp(w, "copy-mode"))
+			return usage_err(req, "change needs ID copy-mode MODE");
+		v = value_of(req, a, "copy-mode");
+		if (!v || parse_enum(req, "copy-mode", "copy-mode",
+				     blkjob_copy_mode_parse, v,
+				     &req->copy_mode))
+			return -1;
+		break;
+	default:
+		break;
+	}
+	return peek(a) ? unknown_arg(req, peek(a)) : 0;
+}
+
+static int parse_monitor(struct request *req, struct args *a)
+{
+	const char *w;
+
+	while ((w = next(a))) {
+		if (!strcmp(w, "-t") || !strcmp(w, "--timestamp"))
+			req->timestamp = true;
+		else
+			return unknown_arg(req, w);
+	}
+	return 0;
+}
+
+/* One global option word (may bundle short flags: -jp). */
+static int parse_option(struct request *req, const char *w)
+{
+	static const struct {
+		const char *lng;
+		char shrt;
+	} opts[] = {
+		{ "json", 'j' }, { "pretty", 'p' }, { "quiet", 'q' },
+		{ "timestamp", 't' }, { "version", 'V' }, { "help", 'h' },
+	};
+	size_t i;
+	char c;
+
+	if (w[1] == '-') {
+		for (i = 0; i < ARRAY_SIZE(opts); i++)
+			if (!strcmp(w + 2, opts[i].lng))
+				break;
+		if (i == ARRAY_SIZE(opts))
+			return usage_err(req, "unknown option '%s'", w);
+		c = opts[i].shrt;
+		w = NULL;
+	} else {
+		c = *++w;
+		if (!c)
+			return usage_err(req, "unknown option '-'");
+	}
+	do {
+		switch (c) {
+		case 'j':
+			req->json = true;
+			break;
+		case 'p':
+			req->pretty = true;
+			break;
+		case 'q':
+			req->quiet = true;
+			break;
+		case 't':
+			req->timestamp = true;
+			break;
+		case 'V':
+			req->cmd = CMD_VERSION;
+			break;
+		case 'h':
+			req->cmd = CMD_HELP;
+			break;
+		default:
+			return usage_err(req, "unknown option '-%c'", c);
+		}
+	} while (w && (c = *++w));
+	return 0;
+}
+
+static int parse_command(struct request *req, struct args *a)
+{
+	switch (req->cmd) {
+	case CMD_NEW:
+		return parse_new(req, a);
+	case CMD_COPY:
+		return parse_copy(req, a);
+	case CMD_SHOW:
+	case CMD_PAUSE:
+	case CMD_RESUME:
+	case CMD_CANCEL:
+	case CMD_COMPLETE:
+	case CMD_FINALIZE:
+	case CMD_DISMISS:
+	case CMD_SET_SPEED:
+	case CMD_CHANGE:
+		return parse_id_cmd(req, a);
+	case CMD_TXN:
+		return parse_txn(req, a);
+	case CMD_MONITOR:
+		return parse_monitor(req, a);
+	case CMD_WAIT:
+		return parse_wait(req, a);
+	default:	/* list, help, version: no arguments */
+		return peek(a) ? unknown_arg(req, peek(a)) : 0;
+	}
+}
+
+int parse_cmdline(int argc, char **argv, struct request *req)
+{
+	struct args a = { .argc = argc, .argv = argv, .i = 1 };
+	const char *w;
+	size_t i;
+
+	memset(req, 0, sizeof(*req));
+	req->wait_status = -1;
+	while ((w = peek(&a)) && w[0] == '-' && strcmp(w, "--")) {
+		if (parse_option(req, w))
+			return -1;
+		a.i++;
+	}
+	if (w && !strcmp(w, "--"))
+		a.i++;
+	/* -V and -h win over whatever follows, like most tools. */
+	if (req->cmd == CMD_VERSION || req->cmd == CMD_HELP)
+		return 0;
+	w = next(&a);
+	if (!w)
+		return usage_err(req, "no command given");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(w, commands[i].name))
+			req->cmd = commands[i].cmd;
+	if (req->cmd == CMD_NONE)
+		return usage_err(req, "unknown command '%s'", w);
+	return parse_command(req, &a);
+}

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libblkjob: a small C library over libnl-genl-3 for the "blkjob" generic
+ * netlink family (Documentation/netlink/specs/blkjob.yaml, the contract).
+ *
+ * Conventions:
+ *  - Every call that talks to the kernel returns 0 on success or a negative
+ *    errno, the kernel's own (libnl's error translation is bypassed).
+ *  - After a failed call, blkjob_errmsg() holds the kernel's extended ack
+ *    message (empty when it sent none) and blkjob_err_attr() the attribute it
+ *    pointed at.
+ *  - Names of enum values, attributes and events are the YNL names of the
+ *    spec, so they read the same in blkjobctl, in JSON and in cli.py.
+ *  - Optional fields of the structs below are marked present by a bit in a
+ *    "present" mask: BLKJOB_F(BLKJOB_A_JOB_SPEED) and so on.
+ */
+#ifndef LIBBLKJOB_H
+#define LIBBLKJOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/blkjob.h>
+
+struct nlmsghdr;
+
+/* Presence bit of attribute @attr (a BLKJOB_A_JOB_* value) in a mask. */
+#define BLKJOB_F(attr)		(1ULL << (attr))
+#define BLKJOB_HAS(mask, attr)	(!!((mask) & BLKJOB_F(attr)))
+
+#define BLKJOB_ERRMSG_LEN	256
+#define BLKJOB_JOB_ERROR_LEN	256
+
+/* --------------------------------------------------------------------- */
+/* Enum names                                                            */
+/* --------------------------------------------------------------------- */
+
+/*
+ * For each enum of the spec: _str() returns the YNL name of a value, or NULL
+ * for a value the library does not know (a newer kernel); _parse() returns
+ * the value of a name, or -EINVAL.
+ */
+const char *blkjob_job_type_str(unsigned int v);
+int blkjob_job_type_parse(const char *s);
+const char *blkjob_job_status_str(unsigned int v);
+int blkjob_job_status_parse(const char *s);
+const char *blkjob_io_status_str(unsigned int v);
+int blkjob_io_status_parse(const char *s);
+const char *blkjob_error_policy_str(unsigned int v);
+int blkjob_error_policy_parse(const char *s);
+const char *blkjob_copy_mode_str(unsigned int v);
+int blkjob_copy_mode_parse(const char *s);
+const char *blkjob_sync_mode_str(unsigned int v);
+int blkjob_sync_mode_parse(const char *s);
+const char *blkjob_completion_mode_str(unsigned int v);
+int blkjob_completion_mode_parse(const char *s);
+const char *blkjob_io_operation_str(unsigned int v);
+int blkjob_io_operation_parse(const char *s);
+const char *blkjob_error_action_str(unsigned int v);
+int blkjob_error_action_parse(const char *s);
+
+/* The enums by their spec name ("job-status"), for generic code and tests. */
+struct blkjob_enum {
+	const char *name;		/* spec name, e.g. "job-status" */
+	const char *const *values;	/* indexed by value */
+	unsigned int count;
+};
+extern const struct blkjob_enum blkjob_enums[];
+extern const unsigned int blkjob_enum_count;
+
+/* YNL name of a job attribute (BLKJOB_A_JOB_*) or txn attribute. */
+const char *blkjob_job_attr_str(unsigned int attr);
+const char *blkjob_txn_attr_str(unsigned int attr);
+
+/* YNL name of a command or notification (BLKJOB_CMD_*): "job-status-ntf". */
+const char *blkjob_cmd_str(unsigned int cmd);
+
+/* --------------------------------------------------------------------- */
+/* Sizes and speeds                                                      */
+/* --------------------------------------------------------------------- */
+
+/*
+ * Parse a byte count: decimal digits with an optional binary unit K, M, G,
+ * T, P or E (any case, optionally followed by "iB" or "B"; "50M" is
+ * 50 MiB). A plain "B" suffix is allowed. Returns 0 or -EINVAL (garbage,
+ * sign, empty) or -ERANGE (does not fit in 64 bits).
+ */
+int blkjob_parse_size(const char *s, uint64_t *out);
+
+/* Like blkjob_parse_size(), also accepting a trailing "/s" ("50M/s"). */
+int blkjob_parse_speed(const char *s, uint64_t *out);
+
+/*
+ * Format a byte count with the largest binary unit it reaches: exact values
+ * as "64K", "16M"; others with one decimal, "1.5G"; below 1 KiB plain digits.
+ * Exact results parse back to the same value. Returns @buf.
+ */
+char *blkjob_format_size(char *buf, size_t len, uint64_t v);
+
+/* --------------------------------------------------------------------- */
+/* Jobs                                                                  */
+/* --------------------------------------------------------------------- */
+
+/* Every attribute of the "job" set; @present says which the kernel sent. */
+struct blkjob_job {
+	uint64_t present;
+	char id[BLKJOB_ID_LEN];
+	uint32_t type;			/* enum blkjob_job_type */
+	uint32_t status;		/* enum blkjob_job_status */
+	char source[BLKJOB_PATH_LEN];
+	char target[BLKJOB_PATH_LEN];
+	uint64_t len;
+	uint64_t offset;
+	uint64_t speed;
+	uint32_t granularity;
+	uint64_t buf_size;
+	bool busy;
+	bool paused;
+	bool ready;
+	uint32_t io_status;		/* enum blkjob_io_status */
+	bool auto_finalize;
+	bool auto_dismiss;
+	uint32_t on_source_error;	/* enum blkjob_error_policy */
+	uint32_t on_target_error;	/* enum blkjob_error_policy */
+	uint32_t copy_mode;		/* enum blkjob_copy_mode */
+	uint32_t sync;			/* enum blkjob_sync_mode */
+	bool actively_synced;
+	bool force;
+	char error[BLKJOB_JOB_ERROR_LEN];
+	uint32_t operation;		/* enum blkjob_io_operation */
+	uint32_t action;		/* enum blkjob_error_action */
+};
+
+/*
+ * What job-new (and each member of txn-new) sends. id, type, source and
+ * target are required; any other field is sent only when its bit is set in
+ * @present, so the kernel applies its defaults to the rest.
+ */
+struct blkjob_job_params {
+	uint64_t present;
+	const char *id;
+	uint32_t type;
+	const char *source;
+	const char *target;
+	uint64_t speed;
+	uint32_t granularity;
+	uint64_t buf_size;
+	bool auto_finalize;
+	bool auto_dismiss;
+	uint32_t on_source_error;
+	uint32_t on_target_error;
+	uint32_t copy_mode;
+	uint32_t sync;
+};
+
+/* --------------------------------------------------------------------- */
+/* Connection and operations                                             */
+/* --------------------------------------------------------------------- */
+
+struct blkjob_ctx;
+
+/*
+ * Connect and resolve the family. On failure returns NULL with errno set;
+ * ENOENT means the family is not registered (module not loaded).
+ */
+struct blkjob_ctx *blkjob_open(void);
+void blkjob_close(struct blkjob_ctx *ctx);
+
+/* The extack message of the last failed call, "" when none. */
+const char *blkjob_errmsg(const struct blkjob_ctx *ctx);
+/*
+ * The attribute the last failure was about (pointed at by the extack offset,
+ * or reported missing), as a BLKJOB_A_* type, or 0. When it sits inside a
+ * txn "job" nest, *@nest is BLKJOB_A_TXN_JOB (else 0).
+ */
+unsigned int blkjob_err_attr(const struct blkjob_ctx *ctx, unsigned int *nest);
+/* The YNL name of that attribute ("granularity"), or NULL. */
+const char *blkjob_err_attr_name(const struct blkjob_ctx *ctx);
+
+/* job-new. When @reply is not NULL it receives the kernel's reply. */
+int blkjob_job_new(struct blkjob_ctx *ctx, const struct blkjob_job_params *p,
+		   struct blkjob_job *reply);
+/* job-get (do). */
+int blkjob_job_get(struct blkjob_ctx *ctx, const char *id,
+		   struct blkjob_job *job);
+
+/*
+ * job-get (dump): calls @fn for each job. A non-zero return from @fn stops
+ * the walk (the rest of the dump is drained) and is returned.
+ */
+typedef int (*blkjob_job_fn)(const struct blkjob_job *job, void *arg);
+int blkjob_job_dump(struct blkjob_ctx *ctx, blkjob_job_fn fn, void *arg);
+
+int blkjob_job_pause(struct blkjob_ctx *ctx, const char *id);
+int blkjob_job_resume(struct blkjob_ctx *ctx, const char *id);
+int blkjob_job_cancel(struct blkjob_ctx *ctx, const char *id, bool force);
+int blkjob_job_complete(struct blkjob_ctx *ctx, const char *id);
+int blkjob_job_finalize(struct blkjob_ctx *ctx, const char *id);
+int blkjob_job_dismiss(struct blkjob_ctx *ctx, const char *id);
+int blkjob_job_set_speed(struct blkjob_ctx *ctx, const char *id,
+			 uint64_t speed);
+int blkjob_job_change(struct blkjob_ctx *ctx, const char *id,
+		      uint32_t copy_mode);
+
+/* txn-new: @n jobs created all or nothing. */
+int blkjob_txn_new(struct blkjob_ctx *ctx, uint32_t completion_mode,
+		   const struct blkjob_job_params *jobs, size_t n);
+
+/* --------------------------------------------------------------------- */
+/* Monitor                                                               */
+/* --------------------------------------------------------------------- */
+
+/* One notification of the "monitor" group. */
+struct blkjob_event {
+	uint8_t cmd;		/* BLKJOB_CMD_JOB_*_NTF */
+	struct blkjob_job job;	/* the attributes it carried */
+};
+
+struct blkjob_monitor;
+
+/*
+ * A separate, non-blocking socket subscribed to "monitor". NULL with errno
+ * on failure.
+ */
+struct blkjob_monitor *blkjob_monitor_open(void);
+void blkjob_monitor_close(struct blkjob_monitor *mon);
+/* The fd to poll() for POLLIN. */
+int blkjob_monitor_fd(const struct blkjob_monitor *mon);
+
+/*
+ * Read what is queued, calling @fn for each event; never blocks. Returns the
+ * number of events seen (0 when none), a non-zero return of @fn, or a
+ * negative errno; -ENOBUFS means events were lost (the socket overran), the
+ * caller should re-read the state it cares about; the socket stays usable.
+ */
+typedef int (*blkjob_event_fn)(const struct blkjob_event *ev, void *arg);
+int blkjob_monitor_read(struct blkjob_monitor *mon, blkjob_event_fn fn,
+			void *arg);
+
+/* --------------------------------------------------------------------- */
+/* Message parsing (exposed for tests and for other netlink clients)     */
+/* --------------------------------------------------------------------- */
+
+/* What an NLMSG_ERROR message carries. */
+struct blkjob_ext_ack {
+	int error;			/* negative errno, 0 for an ACK */
+	char msg[BLKJOB_ERRMSG_LEN];	/* NLMSGERR_ATTR_MSG or "" */
+	bool has_offs;
+	uint32_t offs;			/* NLMSGERR_ATTR_OFFS */
+	bool has_miss_type;
+	uint32_t miss_type;		/* NLMSGERR_ATTR_MISS_TYPE */
+	bool has_miss_nest;
+	uint32_t miss_nest;		/* NLMSGERR_ATTR_MISS_NEST */
+};
+
+/*
+ * Parse the NLMSG_ERROR message @nlh (of nlmsg_len bytes, as received) into
+ * @ea. Handles both capped and echoed requests. Returns 0, or -EINVAL when the
+ * message is not a well-formed NLMSG_ERROR.
+ */
+int blkjob_parse_ext_ack(const struct nlmsghdr *nlh,
+			 struct blkjob_ext_ack *ea);
+
+/*
+ * Which attribute of the generic netlink request @req (nlmsghdr + genlmsghdr
+ * + attributes) starts at byte offset @offs. For an offset inside a nest,
+ * *@outer is the nest's type and the return value the inner attribute's.
+ * Returns 0 when nothing starts there.
+ */
+unsigned int blkjob_attr_at(const struct nlmsghdr *req, uint32_t offs,
+			    unsigned int *outer);
+
+/* Fill @job from the attributes of the genl message @nlh. */
+int blkjob_parse_job(const struct nlmsghdr *nlh, struct blkjob_job *job);
+
+#endif /* LIBBLKJOB_H */
