@@ -251,8 +251,10 @@ static void merge(struct waiter *w, const struct blkjob_job *j)
 {
 	struct blkjob_job *m = &w->job;
 
-#define TAKE(A, f) \
-	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_##A)) m->f = j->f
+#define TAKE(A, f) do {						\
+		if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_##A))		\
+			m->f = j->f;					\
+	} while (0)
 	TAKE(STATUS, status);
 	TAKE(LEN, len);
 	TAKE(OFFSET, offset);

@@ -205,10 +205,13 @@ int blkjob_parse_job(const struct nlmsghdr *nlh, struct blkjob_job *job)
 		if (tb[i])
 			job->present |= BLKJOB_F(i);
 
-#define U32(A, f) if (tb[A]) job->f = nla_get_u32(tb[A])
-#define U64(A, f) if (tb[A]) job->f = nla_get_u64(tb[A])
-#define BOOL(A, f) if (tb[A]) job->f = !!nla_get_u8(tb[A])
-#define STR(A, f) if (tb[A]) copy_str(job->f, sizeof(job->f), tb[A])
+#define U32(A, f)	do { if (tb[A]) job->f = nla_get_u32(tb[A]); } while (0)
+#define U64(A, f)	do { if (tb[A]) job->f = nla_get_u64(tb[A]); } while (0)
+#define BOOL(A, f)	do { if (tb[A]) job->f = !!nla_get_u8(tb[A]); } while (0)
+#define STR(A, f)	do {						\
+		if (tb[A])						\
+			copy_str(job->f, sizeof(job->f), tb[A]);	\
+	} while (0)
 	STR(BLKJOB_A_JOB_ID, id);
 	U32(BLKJOB_A_JOB_TYPE, type);
 	U32(BLKJOB_A_JOB_STATUS, status);

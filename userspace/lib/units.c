@@ -90,7 +90,9 @@ char *blkjob_format_size(char *buf, size_t len, uint64_t v)
 {
 	int i = -1;
 
-	while (i + 1 < (int)sizeof(units) - 1 && v >= (1ULL << (10 * (i + 2))))
+	/* i: index of the largest unit v reaches, -1 for none. */
+	while (i + 1 < (int)sizeof(units) - 1 &&
+	       v >= (1ULL << (10 * (i + 2))))
 		i++;
 	if (i < 0)
 		snprintf(buf, len, "%" PRIu64, v);
