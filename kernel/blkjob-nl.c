@@ -10,12 +10,6 @@
 
 #include <uapi/linux/blkjob.h>
 
-/* Integer value ranges */
-static const struct netlink_range_validation blkjob_a_job_granularity_range = {
-	.min	= 512ULL,
-	.max	= 67108864ULL,
-};
-
 /* Common nested types */
 const struct nla_policy blkjob_txn_job_nl_policy[BLKJOB_A_JOB_SYNC + 1] = {
 	[BLKJOB_A_JOB_ID] = { .type = NLA_NUL_STRING, .len = 63, },
@@ -23,7 +17,7 @@ const struct nla_policy blkjob_txn_job_nl_policy[BLKJOB_A_JOB_SYNC + 1] = {
 	[BLKJOB_A_JOB_SOURCE] = { .type = NLA_NUL_STRING, .len = 4095, },
 	[BLKJOB_A_JOB_TARGET] = { .type = NLA_NUL_STRING, .len = 4095, },
 	[BLKJOB_A_JOB_SPEED] = { .type = NLA_U64, },
-	[BLKJOB_A_JOB_GRANULARITY] = NLA_POLICY_FULL_RANGE(NLA_U32, &blkjob_a_job_granularity_range),
+	[BLKJOB_A_JOB_GRANULARITY] = NLA_POLICY_MIN(NLA_U32, 512),
 	[BLKJOB_A_JOB_BUF_SIZE] = { .type = NLA_U64, },
 	[BLKJOB_A_JOB_AUTO_FINALIZE] = { .type = NLA_U8, },
 	[BLKJOB_A_JOB_AUTO_DISMISS] = { .type = NLA_U8, },
@@ -40,7 +34,7 @@ const struct nla_policy blkjob_job_new_nl_policy[BLKJOB_A_JOB_SYNC + 1] = {
 	[BLKJOB_A_JOB_SOURCE] = { .type = NLA_NUL_STRING, .len = 4095, },
 	[BLKJOB_A_JOB_TARGET] = { .type = NLA_NUL_STRING, .len = 4095, },
 	[BLKJOB_A_JOB_SPEED] = { .type = NLA_U64, },
-	[BLKJOB_A_JOB_GRANULARITY] = NLA_POLICY_FULL_RANGE(NLA_U32, &blkjob_a_job_granularity_range),
+	[BLKJOB_A_JOB_GRANULARITY] = NLA_POLICY_MIN(NLA_U32, 512),
 	[BLKJOB_A_JOB_BUF_SIZE] = { .type = NLA_U64, },
 	[BLKJOB_A_JOB_AUTO_FINALIZE] = { .type = NLA_U8, },
 	[BLKJOB_A_JOB_AUTO_DISMISS] = { .type = NLA_U8, },

@@ -5,17 +5,39 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/module.h>
 #include <linux/init.h>
+#include <linux/module.h>
+
+#include "blkjob.h"
 
 static int __init blkjob_init(void)
 {
+	int err;
+
+	err = blkjob_init_core();
+	if (err)
+		return err;
+	err = blkjob_nl_register();
+	if (err)
+		goto exit_core;
 	pr_info("loaded\n");
 	return 0;
+
+exit_core:
+	blkjob_exit_core();
+	return err;
 }
 
+/*
+ * Jobs first (their last notifications still go out), then the family
+ * (which waits for running handlers), then the job objects those handlers
+ * may still have held.
+ */
 static void __exit blkjob_exit(void)
 {
+	blkjob_shutdown();
+	blkjob_nl_unregister();
+	blkjob_exit_core();
 	pr_info("unloaded\n");
 }
 
