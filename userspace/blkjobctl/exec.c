@@ -246,25 +246,51 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Fold what an event or job-get said into w->job. */
+/*
+ * Fold what an event or job-get said into w->job: attributes it carried
+ * replace ours, the others (an event carries fewer) stay.
+ */
 static void merge(struct waiter *w, const struct blkjob_job *j)
 {
 	struct blkjob_job *m = &w->job;
+	uint64_t had = m->present;
+	char error[sizeof(m->error)];
 
+	memcpy(error, m->error, sizeof(error));
+	if (j->present == (j->present | had)) {
+		*m = *j;	/* carries everything we knew: take it all */
+	} else {
 #define TAKE(A, f) do {						\
 		if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_##A))		\
 			m->f = j->f;					\
 	} while (0)
-	TAKE(STATUS, status);
-	TAKE(LEN, len);
-	TAKE(OFFSET, offset);
-	TAKE(SPEED, speed);
-	TAKE(TYPE, type);
-	TAKE(IO_STATUS, io_status);
+		TAKE(STATUS, status);
+		TAKE(LEN, len);
+		TAKE(OFFSET, offset);
+		TAKE(SPEED, speed);
+		TAKE(IO_STATUS, io_status);
+		TAKE(PAUSED, paused);
+		TAKE(READY, ready);
+		TAKE(BUSY, busy);
 #undef TAKE
-	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_ERROR))
+		m->present |= j->present & (BLKJOB_F(BLKJOB_A_JOB_STATUS) |
+			BLKJOB_F(BLKJOB_A_JOB_LEN) |
+			BLKJOB_F(BLKJOB_A_JOB_OFFSET) |
+			BLKJOB_F(BLKJOB_A_JOB_SPEED) |
+			BLKJOB_F(BLKJOB_A_JOB_IO_STATUS) |
+			BLKJOB_F(BLKJOB_A_JOB_PAUSED) |
+			BLKJOB_F(BLKJOB_A_JOB_READY) |
+			BLKJOB_F(BLKJOB_A_JOB_BUSY));
+	}
+	/* Once failed, a job stays failed whatever later messages omit. */
+	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_ERROR)) {
 		memcpy(m->error, j->error, sizeof(m->error));
-	m->present |= j->present;
+		m->present |= BLKJOB_F(BLKJOB_A_JOB_ERROR);
+	} else if (error[0]) {
+		memcpy(m->error, error, sizeof(m->error));
+		m->present |= BLKJOB_F(BLKJOB_A_JOB_ERROR);
+	}
+	m->present |= had;
 	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_STATUS) &&
 	    (j->status == BLKJOB_JOB_STATUS_CONCLUDED ||
 	     j->status == BLKJOB_JOB_STATUS_NULL))
@@ -437,6 +463,12 @@ static int do_wait(struct blkjob_ctx *ctx, struct blkjob_monitor *mon,
 				code = fail(ctx, err);
 				goto out;
 			}
+			/*
+			 * Gone (auto-dismiss): its last events were sent
+			 * before it went; read them to learn how it ended.
+			 */
+			if (w->ended)
+				blkjob_monitor_read(mon, on_wait_event, w);
 		}
 	}
 	if (w->bar)
