@@ -5,7 +5,8 @@
  * quota is paid back by stretching the slice, so that over time the job
  * moves speed bytes per second however large its chunks are.
  */
-#include <linux/jiffies.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
@@ -112,7 +113,8 @@ static bool blkjob_wait_over(struct blkjob *job)
 void blkjob_wait(struct blkjob *job, u64 *deadline,
 		 bool (*event)(struct blkjob *job))
 {
-	long timeout = HZ;	/* a safety net: waits are event driven */
+	/* A safety net only: waits are event driven. */
+	u64 timeout = NSEC_PER_SEC;
 	u64 now;
 
 	/* Without a delay to cut short, only later raises are news. */
@@ -125,12 +127,17 @@ void blkjob_wait(struct blkjob *job, u64 *deadline,
 			*deadline = 0;
 			return;
 		}
-		timeout = nsecs_to_jiffies(*deadline - now) + 1;
+		timeout = *deadline - now;
 		WRITE_ONCE(job->busy, false);
 	}
-	wait_event_interruptible_timeout(job->wq,
-					 event(job) || blkjob_wait_over(job),
-					 timeout);
+	/*
+	 * An hrtimer, not jiffies: waking a tick late at every slice would
+	 * cost a few percent of the speed, as a late wake-up starts the next
+	 * slice late.
+	 */
+	wait_event_interruptible_hrtimeout(job->wq,
+					   event(job) || blkjob_wait_over(job),
+					   ns_to_ktime(timeout));
 	WRITE_ONCE(job->busy, true);
 	if (*deadline && (ktime_get_ns() >= *deadline ||
 			  READ_ONCE(job->speed_gen) != job->rl_gen))
