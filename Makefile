@@ -31,7 +31,7 @@ endif
 BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all module userspace check demo deps clean tests-host FORCE
+.PHONY: all module userspace tests check demo deps deps-build clean
 
 all: module userspace
 
@@ -48,6 +48,11 @@ module: deps-build $(BUILD)/.tree
 
 userspace: deps-build
 	$(MAKE) -C userspace
+
+# The test programs (host and VM); scripts/check runs them.
+tests: userspace
+	$(MAKE) -C userspace tests
+	$(MAKE) -C tests/vm
 
 deps-build:
 	@$(SCRIPTS)/deps --quiet build

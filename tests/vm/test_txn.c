@@ -114,8 +114,10 @@ TEST_F(txn, grouped_failure_cancels_rest)
 	/* a writes to a device whose every I/O fails. */
 	snprintf(self->errdev, sizeof(self->errdev), "blkjob-err-%d",
 		 getpid());
-	ASSERT_EQ(0, sh("dmsetup create %s --table '0 %llu error'",
-			self->errdev, 1 * MiB / 512));
+	/* No udev in the VM: dmsetup makes the node itself. */
+	ASSERT_EQ(0, sh("dmsetup create %s --table '0 %llu error' && "
+			"dmsetup mknodes %s", self->errdev, 1 * MiB / 512,
+			self->errdev));
 	char path[128];
 
 	snprintf(path, sizeof(path), "/dev/mapper/%s", self->errdev);
@@ -143,8 +145,10 @@ TEST_F(txn, individual_failure_spares_rest)
 
 	snprintf(self->errdev, sizeof(self->errdev), "blkjob-err-%d",
 		 getpid());
-	ASSERT_EQ(0, sh("dmsetup create %s --table '0 %llu error'",
-			self->errdev, 1 * MiB / 512));
+	/* No udev in the VM: dmsetup makes the node itself. */
+	ASSERT_EQ(0, sh("dmsetup create %s --table '0 %llu error' && "
+			"dmsetup mknodes %s", self->errdev, 1 * MiB / 512,
+			self->errdev));
 	char path[128];
 
 	snprintf(path, sizeof(path), "/dev/mapper/%s", self->errdev);
