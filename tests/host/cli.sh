@@ -51,6 +51,15 @@ usage_errors() {
 		"wait"
 		"wait j status finished"
 		"wait j timeout soon"
+		"mirror /dev/a"
+		"mirror /dev/a /dev/b complete complete"
+		"mirror /dev/a /dev/b force"
+		"backup /dev/a /dev/b complete"
+		"backup"
+		"wrap /dev/a"
+		"wrap /dev/a x/y"
+		"restore"
+		"restore vg-lv now"
 	)
 	local args
 	for args in "${bad[@]}"; do

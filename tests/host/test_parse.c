@@ -256,4 +256,85 @@ TEST(monitor_and_wait)
 		     "ready", "status", "ready");
 }
 
+TEST(mirror_and_backup)
+{
+	const struct blkjob_job_params *p = &req.params;
+
+	ASSERT_EQ(0, PARSE("mirror", "/dev/vg/lv", "/dev/sdc"));
+	EXPECT_EQ(CMD_MIRROR, req.cmd);
+	EXPECT_EQ(BLKJOB_JOB_TYPE_MIRROR, p->type);
+	EXPECT_STREQ("/dev/vg/lv", req.dev);
+	EXPECT_STREQ("/dev/vg/lv", p->source);
+	EXPECT_STREQ("/dev/sdc", p->target);
+	EXPECT_EQ(NULL, p->id);		/* "mirrorN" at run time */
+	EXPECT_EQ(0ULL, p->present);
+	EXPECT_FALSE(req.wait);
+	EXPECT_FALSE(req.complete);
+
+	/* Keywords in any order, JOB-OPTS among them. */
+	ASSERT_EQ(0, PARSE("mirror", "vg-lv", "/dev/sdc", "complete",
+			   "copy-mode", "write-blocking", "id", "mv1",
+			   "speed", "20M", "wait", "granularity", "1M"));
+	EXPECT_STREQ("mv1", p->id);
+	EXPECT_TRUE(req.complete);
+	EXPECT_TRUE(req.wait);
+	EXPECT_EQ(BLKJOB_COPY_MODE_WRITE_BLOCKING, p->copy_mode);
+	EXPECT_EQ(20ULL << 20, p->speed);
+	EXPECT_EQ(1U << 20, p->granularity);
+	ASSERT_EQ(0, PARSE("mirror", "a", "b", "complete"));
+	EXPECT_TRUE(req.complete);
+	EXPECT_FALSE(req.wait);	/* complete implies waiting at run time */
+
+	ASSERT_EQ(0, PARSE("backup", "/dev/mapper/db", "/dev/sdd", "wait",
+			   "sync", "full", "id", "bk"));
+	EXPECT_EQ(CMD_BACKUP, req.cmd);
+	EXPECT_EQ(BLKJOB_JOB_TYPE_BACKUP, p->type);
+	EXPECT_STREQ("bk", p->id);
+	EXPECT_TRUE(req.wait);
+	EXPECT_EQ(BLKJOB_SYNC_MODE_FULL, p->sync);
+
+	EXPECT_USAGE("mirror needs SRC DST", "mirror", "a");
+	EXPECT_USAGE("backup needs SRC DST", "backup");
+	EXPECT_USAGE("'complete' given twice", "mirror", "a", "b",
+		     "complete", "complete");
+	EXPECT_USAGE("unexpected argument 'complete' for 'backup'", "backup",
+		     "a", "b", "complete");
+	EXPECT_USAGE("unexpected argument 'complete' for 'copy'", "copy",
+		     "a", "b", "complete");
+	EXPECT_USAGE("'wait' given twice", "mirror", "a", "b", "wait",
+		     "complete", "wait");
+	EXPECT_USAGE("invalid job id", "mirror", "a", "b", "id", "1x");
+	EXPECT_USAGE("invalid copy-mode", "mirror", "a", "b", "copy-mode",
+		     "fast");
+	EXPECT_USAGE("unexpected argument 'force'", "mirror", "a", "b",
+		     "force");
+}
+
+TEST(wrap_and_restore)
+{
+	ASSERT_EQ(0, PARSE("wrap", "/dev/sdb", "data"));
+	EXPECT_EQ(CMD_WRAP, req.cmd);
+	EXPECT_STREQ("/dev/sdb", req.dev);
+	EXPECT_STREQ("data", req.name);
+	EXPECT_USAGE("wrap needs DEV NAME", "wrap", "/dev/sdb");
+	EXPECT_USAGE("invalid device-mapper name 'a/b'", "wrap", "/dev/sdb",
+		     "a/b");
+	EXPECT_USAGE("invalid device-mapper name '..'", "wrap", "/dev/sdb",
+		     "..");
+	EXPECT_USAGE("longer than 115",
+		     "wrap", "/dev/sdb",
+		     "n1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345");
+	EXPECT_USAGE("unexpected argument 'x'", "wrap", "/dev/sdb", "d", "x");
+
+	ASSERT_EQ(0, PARSE("restore", "vg-lv"));
+	EXPECT_EQ(CMD_RESTORE, req.cmd);
+	EXPECT_STREQ("vg-lv", req.dev);
+	EXPECT_FALSE(req.force);
+	ASSERT_EQ(0, PARSE("restore", "/dev/vg/lv", "force"));
+	EXPECT_TRUE(req.force);
+	EXPECT_USAGE("restore needs SRC", "restore");
+	EXPECT_USAGE("unexpected argument 'now'", "restore", "d", "now");
+	EXPECT_USAGE("unexpected argument 'x'", "restore", "d", "force", "x");
+}
+
 TEST_HARNESS_MAIN

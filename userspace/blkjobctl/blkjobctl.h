@@ -7,6 +7,7 @@
 #ifndef BLKJOBCTL_H
 #define BLKJOBCTL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,9 @@ enum job_view {
 };
 void print_job(struct printer *p, const struct blkjob_job *job,
 	       enum job_view view);
+/* The same, as member @key of an enclosing JSON object. */
+void print_job_member(struct printer *p, const char *key,
+		      const struct blkjob_job *job, enum job_view view);
 /* One line (or one JSON object) per event; @ts NULL for none. */
 void print_event(struct printer *p, const struct blkjob_event *ev,
 		 const char *ts);
@@ -95,6 +99,10 @@ enum command {
 	CMD_TXN,
 	CMD_MONITOR,
 	CMD_WAIT,
+	CMD_MIRROR,	/* live, through the dm target (dm.c) */
+	CMD_BACKUP,
+	CMD_WRAP,
+	CMD_RESTORE,
 };
 
 #define MAX_TXN_JOBS	64
@@ -110,7 +118,10 @@ struct request {
 	const char *id;
 	struct blkjob_job_params params;	/* new, copy */
 	bool wait;				/* new/copy ... wait */
-	bool force;				/* cancel */
+	bool complete;				/* mirror ... complete */
+	bool force;				/* cancel, restore */
+	const char *dev;			/* wrap DEV, restore SRC */
+	const char *name;			/* wrap DEV NAME */
 	uint64_t speed;				/* set-speed */
 	uint32_t copy_mode;			/* change */
 	uint32_t completion_mode;		/* txn */
@@ -136,5 +147,36 @@ void print_usage(FILE *fp);
 
 /* Run a parsed request; returns the exit code. */
 int run_request(struct request *req);
+
+/* Shared with dm.c. */
+extern volatile sig_atomic_t interrupted;
+void catch_signals(void);
+/* "Error: <msg><extra>." on stderr. */
+void report(const char *msg, const char *extra);
+/* Report a failed libblkjob call (extack message or strerror); EXIT_FAIL. */
+int fail(struct blkjob_ctx *ctx, int err);
+struct blkjob_ctx *open_ctx(void);
+/* job-new of req->params; without an id, the first free "<type>N". */
+int new_job(struct blkjob_ctx *ctx, struct request *req,
+	    struct blkjob_job *reply);
+
+struct wait_opts {
+	const char *id;
+	int status;		/* status to wait for, -1 for the end */
+	unsigned int timeout;	/* seconds, 0 for none */
+	bool bar;		/* progress bar (only on a terminal) */
+	bool over;		/* out: the job reached @status or ended */
+};
+/*
+ * Wait for a job as 'blkjobctl wait' does, printing nothing but the bar
+ * and errors. *@last gets the job's last known state. Returns the exit
+ * code; interrupted (^C) or timed out: EXIT_FAIL with o->over false.
+ */
+int wait_job(struct blkjob_ctx *ctx, struct wait_opts *o,
+	     struct blkjob_job *last);
+
+/* ---- device-mapper plumbing (dm.c) ---- */
+
+int run_dm_request(struct request *req, struct printer *p);
 
 #endif /* BLKJOBCTL_H */

@@ -14,7 +14,7 @@
 
 #include "blkjobctl.h"
 
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
@@ -23,7 +23,7 @@ static void on_signal(int sig)
 }
 
 /* Stop poll() loops cleanly on ^C or SIGTERM. */
-static void catch_signals(void)
+void catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -32,7 +32,7 @@ static void catch_signals(void)
 }
 
 /* "Error: <message>." on stderr; iproute2 adds the period too. */
-static void report(const char *msg, const char *extra)
+void report(const char *msg, const char *extra)
 {
 	size_t n = strlen(msg);
 
@@ -41,7 +41,7 @@ static void report(const char *msg, const char *extra)
 }
 
 /* A failed request: the kernel's extack message, else strerror(). */
-static int fail(struct blkjob_ctx *ctx, int err)
+int fail(struct blkjob_ctx *ctx, int err)
 {
 	const char *msg = ctx ? blkjob_errmsg(ctx) : "";
 	const char *name = ctx ? blkjob_err_attr_name(ctx) : NULL;
@@ -57,7 +57,7 @@ static int fail(struct blkjob_ctx *ctx, int err)
 	return EXIT_FAIL;
 }
 
-static struct blkjob_ctx *open_ctx(void)
+struct blkjob_ctx *open_ctx(void)
 {
 	struct blkjob_ctx *ctx = blkjob_open();
 
@@ -179,27 +179,29 @@ static int cmd_txn(struct blkjob_ctx *ctx, struct printer *p,
 /* ------------------------------------------------------------------ */
 
 struct id_scan {
+	const char *prefix;	/* "copy", "mirror", "backup" */
 	unsigned long used[4];	/* bitmap of N in use, N < 256 */
 };
 
 static int note_id(const struct blkjob_job *job, void *arg)
 {
 	struct id_scan *s = arg;
+	size_t plen = strlen(s->prefix);
 	char *end;
 	unsigned long n;
 
-	if (strncmp(job->id, "copy", 4) || !job->id[4])
+	if (strncmp(job->id, s->prefix, plen) || !job->id[plen])
 		return 0;
-	n = strtoul(job->id + 4, &end, 10);
+	n = strtoul(job->id + plen, &end, 10);
 	if (!*end && n < 256)
 		s->used[n / 64] |= 1UL << (n % 64);
 	return 0;
 }
 
-static int new_job(struct blkjob_ctx *ctx, struct request *req,
-		   struct blkjob_job *reply)
+int new_job(struct blkjob_ctx *ctx, struct request *req,
+	    struct blkjob_job *reply)
 {
-	struct id_scan scan = { { 0 } };
+	struct id_scan scan = { .prefix = blkjob_job_type_str(req->params.type) };
 	static char id[16];
 	unsigned int n;
 	int err;
@@ -213,7 +215,7 @@ static int new_job(struct blkjob_ctx *ctx, struct request *req,
 	for (n = 0; n < 256; n++) {
 		if (scan.used[n / 64] & (1UL << (n % 64)))
 			continue;
-		snprintf(id, sizeof(id), "copy%u", n);
+		snprintf(id, sizeof(id), "%s%u", scan.prefix, n);
 		req->params.id = req->id = id;
 		err = blkjob_job_new(ctx, &req->params, reply);
 		if (err != -EEXIST)
@@ -411,21 +413,21 @@ static int refresh(struct blkjob_ctx *ctx, struct waiter *w,
 }
 
 static int do_wait(struct blkjob_ctx *ctx, struct blkjob_monitor *mon,
-		   struct printer *p, const struct request *req)
+		   struct wait_opts *o, struct blkjob_job *last)
 {
 	struct waiter *w = calloc(1, sizeof(*w));
 	struct blkjob_job *tmp = malloc(sizeof(*tmp));
 	struct pollfd pfd = { .fd = blkjob_monitor_fd(mon), .events = POLLIN };
-	double deadline = req->timeout ? now() + req->timeout : 0;
+	double deadline = o->timeout ? now() + o->timeout : 0;
 	int code = EXIT_FAIL, err, ms;
 
 	if (!w || !tmp) {
 		code = fail(NULL, -ENOMEM);
 		goto out;
 	}
-	w->id = req->id;
-	w->want = req->wait_status;
-	w->bar = !req->json && !req->quiet && isatty(STDOUT_FILENO);
+	w->id = o->id;
+	w->want = o->status;
+	w->bar = o->bar && isatty(STDOUT_FILENO);
 	w->t0 = w->last_t = now();
 	/* Subscribed before this first read, so no change slips through. */
 	err = refresh(ctx, w, tmp);
@@ -437,15 +439,17 @@ static int do_wait(struct blkjob_ctx *ctx, struct blkjob_monitor *mon,
 	for (;;) {
 		if (w->bar)
 			draw_bar(w);
-		if (wait_done(w, &code))
+		if (wait_done(w, &code)) {
+			o->over = true;
 			break;
+		}
 		if (interrupted || (deadline && now() >= deadline)) {
 			if (w->bar)
 				putchar('\n');
 			w->bar = false;
 			report(interrupted ? "interrupted" : "timed out", NULL);
 			code = EXIT_FAIL;
-			goto out;
+			break;
 		}
 		/* Events drive the state; the poll timeout the progress. */
 		ms = w->bar ? 500 : 1000;
@@ -473,27 +477,50 @@ static int do_wait(struct blkjob_ctx *ctx, struct blkjob_monitor *mon,
 	}
 	if (w->bar)
 		putchar('\n');
-	if (!req->quiet)
-		print_job(p, &w->job, VIEW_LINE);
+	if (last)
+		*last = w->job;
 out:
 	free(tmp);
 	free(w);
 	return code;
 }
 
-static int cmd_wait(struct blkjob_ctx *ctx, struct printer *p,
-		    const struct request *req)
+int wait_job(struct blkjob_ctx *ctx, struct wait_opts *o,
+	     struct blkjob_job *last)
 {
 	struct blkjob_monitor *mon = blkjob_monitor_open();
 	int code;
 
+	o->over = false;
+	if (last)
+		memset(last, 0, sizeof(*last));
 	if (!mon) {
 		report(strerror(errno), NULL);
 		return EXIT_FAIL;
 	}
 	catch_signals();
-	code = do_wait(ctx, mon, p, req);
+	code = do_wait(ctx, mon, o, last);
 	blkjob_monitor_close(mon);
+	return code;
+}
+
+static int cmd_wait(struct blkjob_ctx *ctx, struct printer *p,
+		    const struct request *req)
+{
+	struct wait_opts o = {
+		.id = req->id, .status = req->wait_status,
+		.timeout = req->timeout, .bar = !req->json && !req->quiet,
+	};
+	struct blkjob_job *job = malloc(sizeof(*job));
+	int code;
+
+	if (!job)
+		return fail(NULL, -ENOMEM);
+	code = wait_job(ctx, &o, job);
+	/* Interrupted or timed out: nothing final worth printing. */
+	if (!req->quiet && o.over)
+		print_job(p, job, VIEW_LINE);
+	free(job);
 	return code;
 }
 
@@ -597,6 +624,11 @@ int run_request(struct request *req)
 		p.fp = fopen("/dev/null", "w") ?: stdout;
 	if (req->cmd == CMD_MONITOR)
 		return cmd_monitor(&p, req);
+	if (req->cmd == CMD_MIRROR || req->cmd == CMD_BACKUP ||
+	    req->cmd == CMD_WRAP || req->cmd == CMD_RESTORE) {
+		code = run_dm_request(req, &p);
+		goto out;
+	}
 	ctx = open_ctx();
 	if (!ctx)
 		return EXIT_FAIL;
@@ -622,6 +654,7 @@ int run_request(struct request *req)
 		break;
 	}
 	blkjob_close(ctx);
+out:
 	if (p.fp != stdout)
 		fclose(p.fp);
 	return code;

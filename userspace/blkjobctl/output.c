@@ -220,7 +220,13 @@ static void print_layout(struct printer *p, const struct blkjob_job *job,
 void print_job(struct printer *p, const struct blkjob_job *job,
 	       enum job_view view)
 {
-	pr_open_obj(p, NULL);
+	print_job_member(p, NULL, job, view);
+}
+
+void print_job_member(struct printer *p, const char *key,
+		      const struct blkjob_job *job, enum job_view view)
+{
+	pr_open_obj(p, key);
 	if (view == VIEW_FULL)
 		print_layout(p, job, full_layout, ARRAY_SIZE(full_layout));
 	else

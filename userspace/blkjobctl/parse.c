@@ -33,6 +33,10 @@ static const struct {
 	{ "txn", CMD_TXN },
 	{ "monitor", CMD_MONITOR },
 	{ "wait", CMD_WAIT },
+	{ "mirror", CMD_MIRROR },
+	{ "backup", CMD_BACKUP },
+	{ "wrap", CMD_WRAP },
+	{ "restore", CMD_RESTORE },
 	{ "help", CMD_HELP },
 	{ "version", CMD_VERSION },
 };
@@ -67,6 +71,9 @@ void print_usage(FILE *fp)
 "                 job ID TYPE SOURCE TARGET [JOB-OPTS] [job ...]\n"
 "           | monitor [-t]\n"
 "           | wait ID [status STATUS] [timeout SECONDS]\n"
+"           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete]\n"
+"           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
+"           | wrap DEV NAME | restore SRC [force]\n"
 "           | help | version }\n"
 "\n"
 "JOB-OPTS := [speed SPEED] [granularity SIZE] [buf-size SIZE]\n"
@@ -77,6 +84,10 @@ void print_usage(FILE *fp)
 "POLICY   := report | ignore | stop | enospc\n"
 "SIZE     := NUMBER[K|M|G|T] (binary units: 64K = 65536 bytes)\n"
 "SPEED    := SIZE[/s], bytes per second; 0 means unlimited\n"
+"\n"
+"mirror and backup work live through the blkjob device-mapper target: SRC\n"
+"is a dm device (an LVM LV, or one made with 'wrap') or an unused device.\n"
+"restore undoes the plumbing from any state (see blkjobctl(8)).\n"
 "\n"
 "Exit status: 0 success, 1 the command failed (kernel refused it, or the\n"
 "job failed for wait), 2 usage error.\n", fp);
@@ -368,15 +379,34 @@ static int parse_new(struct request *req, struct args *a)
 	return peek(a) ? unknown_arg(req, peek(a)) : 0;
 }
 
+/* "complete": mirror only; it implies waiting. */
+static int parse_complete(struct request *req, struct args *a)
+{
+	if (req->cmd != CMD_MIRROR || !peek(a) || strcmp(peek(a), "complete"))
+		return 0;
+	if (req->complete)
+		return usage_err(req, "'complete' given twice");
+	req->complete = true;
+	a->i++;
+	return 1;
+}
+
+/* copy, mirror, backup: SOURCE TARGET [id ID] [JOB-OPTS] [wait] ... */
 static int parse_copy(struct request *req, struct args *a)
 {
 	struct blkjob_job_params *p = &req->params;
+	int ret;
 
-	p->type = BLKJOB_JOB_TYPE_COPY;
+	p->type = req->cmd == CMD_MIRROR ? BLKJOB_JOB_TYPE_MIRROR :
+		  req->cmd == CMD_BACKUP ? BLKJOB_JOB_TYPE_BACKUP :
+		  BLKJOB_JOB_TYPE_COPY;
 	p->source = next(a);
 	p->target = next(a);
 	if (!p->target)
-		return usage_err(req, "copy needs SOURCE TARGET");
+		return usage_err(req, "%s needs %s", command_name(req->cmd),
+				 req->cmd == CMD_COPY ? "SOURCE TARGET" :
+				 "SRC DST");
+	req->dev = p->source;
 	while (peek(a)) {
 		if (!strcmp(peek(a), "id")) {
 			a->i++;
@@ -386,14 +416,57 @@ static int parse_copy(struct request *req, struct args *a)
 				return -1;
 			continue;
 		}
+		ret = parse_complete(req, a);
+		if (ret < 0)
+			return -1;
+		if (ret)
+			continue;
 		if (parse_job_opts(req, a, p, true))
 			return -1;
-		if (peek(a) && strcmp(peek(a), "id"))
+		if (peek(a) && strcmp(peek(a), "id") &&
+		    !(req->cmd == CMD_MIRROR && !strcmp(peek(a), "complete")))
 			return unknown_arg(req, peek(a));
 	}
-	/* No id: exec picks a free "copyN". */
+	/* No id: exec picks a free "<type>N". */
 	p->id = req->id;
 	return 0;
+}
+
+/* A device-mapper name: what the DM_NAME_LEN buffer and /dev/mapper take. */
+static int check_dm_name(struct request *req, const char *name)
+{
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return usage_err(req, "invalid device-mapper name '%s'", name);
+	/* Leave room for the "-blkjob-real" helper of a later move. */
+	if (strlen(name) > 115)
+		return usage_err(req,
+				 "device-mapper name '%s' is longer than 115 characters",
+				 name);
+	return 0;
+}
+
+static int parse_wrap(struct request *req, struct args *a)
+{
+	req->dev = next(a);
+	req->name = next(a);
+	if (!req->name)
+		return usage_err(req, "wrap needs DEV NAME");
+	if (check_dm_name(req, req->name))
+		return -1;
+	return peek(a) ? unknown_arg(req, peek(a)) : 0;
+}
+
+static int parse_restore(struct request *req, struct args *a)
+{
+	req->dev = next(a);
+	if (!req->dev)
+		return usage_err(req, "restore needs SRC");
+	if (peek(a) && !strcmp(peek(a), "force")) {
+		req->force = true;
+		a->i++;
+	}
+	return peek(a) ? unknown_arg(req, peek(a)) : 0;
 }
 
 static int parse_txn(struct request *req, struct args *a)
@@ -578,7 +651,13 @@ static int parse_command(struct request *req, struct args *a)
 	case CMD_NEW:
 		return parse_new(req, a);
 	case CMD_COPY:
+	case CMD_MIRROR:
+	case CMD_BACKUP:
 		return parse_copy(req, a);
+	case CMD_WRAP:
+		return parse_wrap(req, a);
+	case CMD_RESTORE:
+		return parse_restore(req, a);
 	case CMD_SHOW:
 	case CMD_PAUSE:
 	case CMD_RESUME:

@@ -1,0 +1,1231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live mirror and backup through the blkjob device-mapper target, and the
+ * plumbing around it (Documentation/blkjob/dm-target.md is the contract).
+ *
+ * For a dm device NAME (an LVM LV, or any table):
+ *
+ *   1. create NAME-blkjob-real with NAME's live table (the "helper");
+ *   2. load NAME's inactive table: 0 <size> blkjob <helper> <DST>;
+ *   3. resume NAME: the kernel suspends it, swaps the tables, resumes it;
+ *   4. job-new, source NAME, target DST.
+ *
+ * Retiring it (restore_plumbing()) reloads NAME onto DST when the target
+ * pivoted, else onto the helper's table, then removes the helper. Every
+ * state a killed blkjobctl can leave behind is recognised from the dm tables
+ * alone (NAME's live and inactive tables, its suspended flag, the helper's
+ * existence), so 'blkjobctl restore' can always finish the job, and running
+ * it twice is harmless.
+ *
+ * A plain device nobody holds gets a temporary dm device in front of it,
+ * "blkjob-<kernel name>" (uuid BLKJOB-TMP-...), that maps through the target
+ * directly; retiring it removes that device. A plain device in use cannot
+ * be re-routed and is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/fs.h>
+
+#include <libdevmapper.h>
+#include <linux/dm-ioctl.h>
+
+#include "blkjobctl.h"
+
+#define TARGET_TYPE	"blkjob"
+#define HELPER_SUFFIX	"-blkjob-real"
+#define TMP_PREFIX	"blkjob-"
+#define UUID_REAL	"BLKJOB-REAL-"
+#define UUID_TMP	"BLKJOB-TMP-"
+
+/* ------------------------------------------------------------------ */
+/* libdevmapper's messages: kept for our own "Error:" line              */
+/* ------------------------------------------------------------------ */
+
+static char dm_msg[256];
+
+static void __attribute__((format(printf, 5, 6)))
+dm_logger(int level, const char *file, int line, int dm_errno_or_class,
+	  const char *f, ...)
+{
+	va_list ap;
+
+	(void)file;
+	(void)line;
+	(void)dm_errno_or_class;
+	/* libdevmapper's levels: 2 fatal, 3 error, above that chatter. */
+	if ((level & 7) > 3)
+		return;
+	va_start(ap, f);
+	vsnprintf(dm_msg, sizeof(dm_msg), f, ap);
+	va_end(ap);
+}
+
+/* "Error: <what>: <libdevmapper's message>."; returns EXIT_FAIL. */
+static int __attribute__((format(printf, 1, 2)))
+dm_fail(const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (dm_msg[0]) {
+		size_t n = strlen(what);
+
+		snprintf(what + n, sizeof(what) - n, " (%s)", dm_msg);
+	}
+	report(what, NULL);
+	dm_msg[0] = '\0';
+	return EXIT_FAIL;
+}
+
+static int __attribute__((format(printf, 1, 2)))
+err_msg(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(msg, NULL);
+	return EXIT_FAIL;
+}
+
+/*
+ * Test hook: BLKJOBCTL_TEST_KILL_AT=<step> makes blkjobctl SIGKILL itself
+ * right after that plumbing step, as a crash or a kill -9 would, so the
+ * tests can show that 'restore' recovers from every intermediate state.
+ */
+static void kill_point(const char *step)
+{
+	const char *at = getenv("BLKJOBCTL_TEST_KILL_AT");
+
+	if (at && !strcmp(at, step)) {
+		fflush(NULL);
+		raise(SIGKILL);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                             */
+/* ------------------------------------------------------------------ */
+
+struct seg {
+	uint64_t start, len;
+	char type[DM_MAX_TYPE_NAME];
+	char *params;
+};
+
+struct table {
+	unsigned int n;
+	struct seg *seg;
+};
+
+static void table_free(struct table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->seg[i].params);
+	free(t->seg);
+	t->seg = NULL;
+	t->n = 0;
+}
+
+static int table_add(struct table *t, uint64_t start, uint64_t len,
+		     const char *type, const char *params)
+{
+	struct seg *s = realloc(t->seg, (t->n + 1) * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	t->seg = s;
+	s += t->n;
+	s->start = start;
+	s->len = len;
+	snprintf(s->type, sizeof(s->type), "%s", type);
+	s->params = strdup(params ? params : "");
+	if (!s->params)
+		return -ENOMEM;
+	t->n++;
+	return 0;
+}
+
+/* Sectors the table covers; 0 when it is not contiguous from sector 0. */
+static uint64_t table_size(const struct table *t)
+{
+	uint64_t end = 0;
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->seg[i].start != end)
+			return 0;
+		end += t->seg[i].len;
+	}
+	return end;
+}
+
+static bool table_eq(const struct table *a, const struct table *b)
+{
+	unsigned int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->seg[i].start != b->seg[i].start ||
+		    a->seg[i].len != b->seg[i].len ||
+		    strcmp(a->seg[i].type, b->seg[i].type) ||
+		    strcmp(a->seg[i].params, b->seg[i].params))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* dm ioctls                                                          */
+/* ------------------------------------------------------------------ */
+
+static struct dm_task *dm_task_for(int type, const char *name)
+{
+	struct dm_task *dmt = dm_task_create(type);
+
+	if (dmt && name && !dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
+}
+
+/*
+ * Run a task that changes a device node's life (create, resume, remove)
+ * with a udev cookie, so /dev/mapper is up to date when it returns: udev
+ * makes the nodes when it runs, libdevmapper itself when it does not.
+ */
+static bool run_synced(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	bool ok;
+
+	if (!dm_task_set_cookie(dmt, &cookie, 0))
+		return false;
+	ok = dm_task_run(dmt);
+	dm_udev_wait(cookie);
+	return ok;
+}
+
+/* info of @name; info->exists is 0 when there is no such device. */
+static int get_info(const char *name, struct dm_info *info, char *uuid,
+		    size_t uuid_len)
+{
+	struct dm_task *dmt = dm_task_for(DM_DEVICE_INFO, name);
+	const char *u;
+	int ret = -EIO;
+
+	memset(info, 0, sizeof(*info));
+	if (uuid)
+		uuid[0] = '\0';
+	if (!dmt)
+		return -ENOMEM;
+	if (dm_task_run(dmt) && dm_task_get_info(dmt, info)) {
+		u = info->exists ? dm_task_get_uuid(dmt) : NULL;
+		if (uuid && u)
+			snprintf(uuid, uuid_len, "%s", u);
+		ret = 0;
+	}
+	dm_task_destroy(dmt);
+	return ret;
+}
+
+/* The name of the dm device @devno, or -ENODEV. */
+static int name_of_devno(dev_t devno, char *name, size_t len)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info info;
+	int ret = -ENODEV;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (dm_task_set_major_minor(dmt, major(devno), minor(devno), 0) &&
+	    dm_task_run(dmt) && dm_task_get_info(dmt, &info) && info.exists) {
+		snprintf(name, len, "%s", dm_task_get_name(dmt));
+		ret = 0;
+	}
+	dm_task_destroy(dmt);
+	return ret;
+}
+
+/*
+ * @name's table (DM_DEVICE_TABLE) or status (DM_DEVICE_STATUS) lines; the
+ * inactive table with @inactive.
+ */
+static int get_lines(const char *name, int type, bool inactive,
+		     struct table *t)
+{
+	struct dm_task *dmt = dm_task_for(type, name);
+	uint64_t start, len;
+	char *ttype, *params;
+	void *it = NULL;
+	int ret = -EIO;
+
+	memset(t, 0, sizeof(*t));
+	if (!dmt)
+		return -ENOMEM;
+	if (inactive && !dm_task_query_inactive_table(dmt))
+		goto out;
+	if (!dm_task_run(dmt))
+		goto out;
+	ret = 0;
+	do {
+		it = dm_get_next_target(dmt, it, &start, &len, &ttype,
+					&params);
+		if (ttype && table_add(t, start, len, ttype, params)) {
+			ret = -ENOMEM;
+			break;
+		}
+	} while (it);
+out:
+	dm_task_destroy(dmt);
+	if (ret)
+		table_free(t);
+	return ret;
+}
+
+static struct dm_task *task_with_table(int type, const char *name,
+				       const struct table *t, bool ro)
+{
+	struct dm_task *dmt = dm_task_for(type, name);
+	unsigned int i;
+
+	if (!dmt)
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		if (!dm_task_add_target(dmt, t->seg[i].start, t->seg[i].len,
+					t->seg[i].type, t->seg[i].params))
+			goto bad;
+	if (ro && !dm_task_set_ro(dmt))
+		goto bad;
+	return dmt;
+bad:
+	dm_task_destroy(dmt);
+	return NULL;
+}
+
+/* Create (and resume) @name with table @t. */
+static bool dm_create_dev(const char *name, const char *uuid,
+			  const struct table *t, bool ro)
+{
+	struct dm_task *dmt = task_with_table(DM_DEVICE_CREATE, name, t, ro);
+	bool ok;
+
+	if (!dmt)
+		return false;
+	if (uuid && *uuid && !dm_task_set_uuid(dmt, uuid)) {
+		dm_task_destroy(dmt);
+		return false;
+	}
+	ok = run_synced(dmt);
+	dm_task_destroy(dmt);
+	return ok;
+}
+
+/* Load @t as @name's inactive table. */
+static bool dm_load(const char *name, const struct table *t, bool ro)
+{
+	struct dm_task *dmt = task_with_table(DM_DEVICE_RELOAD, name, t, ro);
+	bool ok;
+
+	if (!dmt)
+		return false;
+	ok = dm_task_run(dmt);
+	dm_task_destroy(dmt);
+	return ok;
+}
+
+/* DM_DEVICE_RESUME, DM_DEVICE_CLEAR or DM_DEVICE_REMOVE. */
+static bool dm_simple(int type, const char *name)
+{
+	struct dm_task *dmt = dm_task_for(type, name);
+	bool ok;
+
+	if (!dmt)
+		return false;
+	/* A remove may race with a short-lived opener (blkid, udev). */
+	if (type == DM_DEVICE_REMOVE)
+		dm_task_retry_remove(dmt);
+	if (type == DM_DEVICE_CLEAR)
+		ok = dm_task_run(dmt);
+	else
+		ok = run_synced(dmt);
+	dm_task_destroy(dmt);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* The state of a device, as its tables tell it                        */
+/* ------------------------------------------------------------------ */
+
+struct plumb {
+	char name[DM_NAME_LEN];		/* the user's dm device, or ours */
+	char helper[DM_NAME_LEN];	/* NAME-blkjob-real */
+	char uuid[DM_UUID_LEN];
+	bool tmp;			/* our device in front of a plain one */
+	struct dm_info info, hinfo;
+	struct table live;
+	bool blkjob;			/* the live table is our target */
+	dev_t src_dev, dst_dev;		/* its legs */
+	char leg[16];			/* "source" or "destination" */
+	char job_id[BLKJOB_ID_LEN];	/* "-" when none */
+	char job_status[32];
+	uint64_t done, total;
+};
+
+static void plumb_free(struct plumb *pl)
+{
+	table_free(&pl->live);
+}
+
+static bool parse_devno(const char *s, dev_t *out)
+{
+	unsigned int ma, mi;
+
+	if (sscanf(s, "%u:%u", &ma, &mi) != 2)
+		return false;
+	*out = makedev(ma, mi);
+	return true;
+}
+
+/* The blkjob target's table and status lines (dm-target.md). */
+static int read_blkjob(struct plumb *pl)
+{
+	char src[64], dst[64], leg[16], id[BLKJOB_ID_LEN], st[32];
+	struct table s;
+	int ret;
+
+	if (sscanf(pl->live.seg[0].params, "%63s %63s", src, dst) != 2 ||
+	    !parse_devno(src, &pl->src_dev) || !parse_devno(dst, &pl->dst_dev))
+		return err_msg("%s: unexpected blkjob table '%s'", pl->name,
+			       pl->live.seg[0].params);
+	ret = get_lines(pl->name, DM_DEVICE_STATUS, false, &s);
+	if (ret)
+		return dm_fail("%s: cannot read its status", pl->name);
+	ret = 0;
+	if (s.n != 1 || strcmp(s.seg[0].type, TARGET_TYPE) ||
+	    sscanf(s.seg[0].params, "%15s %63s %31s %" SCNu64 "/%" SCNu64,
+		   leg, id, st, &pl->done, &pl->total) != 5)
+		ret = err_msg("%s: unexpected blkjob status '%s'", pl->name,
+			      s.n ? s.seg[0].params : "");
+	table_free(&s);
+	if (ret)
+		return ret;
+	snprintf(pl->leg, sizeof(pl->leg), "%s", leg);
+	snprintf(pl->job_id, sizeof(pl->job_id), "%s", id);
+	snprintf(pl->job_status, sizeof(pl->job_status), "%s", st);
+	return 0;
+}
+
+/*
+ * Read everything about @name (which may not exist) and its helper.
+ * Returns 0 or EXIT_FAIL (reported).
+ */
+static int plumb_read(struct plumb *pl, const char *name)
+{
+	char huuid[DM_UUID_LEN];
+
+	plumb_free(pl);
+	snprintf(pl->name, sizeof(pl->name), "%s", name);
+	snprintf(pl->helper, sizeof(pl->helper), "%s" HELPER_SUFFIX, name);
+	pl->blkjob = false;
+	if (get_info(name, &pl->info, pl->uuid, sizeof(pl->uuid)) ||
+	    get_info(pl->helper, &pl->hinfo, huuid, sizeof(huuid)))
+		return dm_fail("cannot query device-mapper");
+	pl->tmp = !strncmp(pl->uuid, UUID_TMP, strlen(UUID_TMP));
+	if (!pl->info.exists || !pl->info.live_table)
+		return 0;
+	if (get_lines(name, DM_DEVICE_TABLE, false, &pl->live))
+		return dm_fail("%s: cannot read its table", name);
+	pl->blkjob = pl->live.n && !strcmp(pl->live.seg[0].type, TARGET_TYPE);
+	return pl->blkjob ? read_blkjob(pl) : 0;
+}
+
+/* A job is attached and has not concluded yet. */
+static bool job_active(const struct plumb *pl)
+{
+	return pl->blkjob && strcmp(pl->job_id, "-") &&
+	       strcmp(pl->job_status, "concluded") &&
+	       strcmp(pl->job_status, "null");
+}
+
+/* ------------------------------------------------------------------ */
+/* Devices given on the command line                                  */
+/* ------------------------------------------------------------------ */
+
+static bool dm_devno(dev_t d)
+{
+	return dm_is_dm_major(major(d));
+}
+
+/* The kernel's name of a block device ("loop3"), from sysfs. */
+static int kernel_name(dev_t d, char *buf, size_t len)
+{
+	char path[64], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(d),
+		 minor(d));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	snprintf(buf, len, "%s", basename(link));
+	return 0;
+}
+
+static int bdev_size(const char *path, uint64_t *bytes)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, BLKGETSIZE64, bytes))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Held by someone (mounted, a dm table, an exclusive opener)? */
+static bool bdev_busy(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == EBUSY;
+	close(fd);
+	return false;
+}
+
+/* What SRC names: a dm device (@name), or a plain block device (@plain). */
+struct src {
+	char name[DM_NAME_LEN];
+	bool plain;
+	dev_t devno;
+	char kname[64];			/* plain: "loop3" */
+};
+
+static int resolve_src(const char *arg, struct src *s)
+{
+	struct stat st;
+	struct dm_info info;
+
+	memset(s, 0, sizeof(*s));
+	if (!stat(arg, &st)) {
+		if (!S_ISBLK(st.st_mode))
+			return err_msg("%s is not a block device", arg);
+		s->devno = st.st_rdev;
+		if (dm_devno(st.st_rdev)) {
+			if (name_of_devno(st.st_rdev, s->name, sizeof(s->name)))
+				return err_msg("%s: no such device-mapper device",
+					       arg);
+			return 0;
+		}
+		s->plain = true;
+		if (kernel_name(st.st_rdev, s->kname, sizeof(s->kname)))
+			return err_msg("%s: not found in /sys/dev/block", arg);
+		snprintf(s->name, sizeof(s->name), TMP_PREFIX "%s", s->kname);
+		return 0;
+	}
+	/* A bare dm name ("vg-lv"), as dmsetup takes it. */
+	if (!strchr(arg, '/') && strlen(arg) < DM_NAME_LEN &&
+	    !get_info(arg, &info, NULL, 0) && info.exists) {
+		snprintf(s->name, sizeof(s->name), "%s", arg);
+		s->devno = makedev(info.major, info.minor);
+		return 0;
+	}
+	return err_msg("%s: %s", arg, strerror(ENOENT));
+}
+
+/* A path to dm device @name for job-new: /dev/mapper/NAME or /dev/dm-N. */
+static int dm_path(const struct plumb *pl, char *buf, size_t len)
+{
+	dev_t want = makedev(pl->info.major, pl->info.minor);
+	struct stat st;
+
+	snprintf(buf, len, "/dev/mapper/%s", pl->name);
+	if (!stat(buf, &st) && S_ISBLK(st.st_mode) && st.st_rdev == want)
+		return 0;
+	snprintf(buf, len, "/dev/dm-%u", pl->info.minor);
+	if (!stat(buf, &st) && S_ISBLK(st.st_mode) && st.st_rdev == want)
+		return 0;
+	return err_msg("%s: no device node in /dev/mapper or /dev", pl->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Retiring the plumbing                                              */
+/* ------------------------------------------------------------------ */
+
+enum outcome {
+	OUT_NONE,		/* nothing of blkjob was there */
+	OUT_ORIGINAL,		/* the original mapping is back */
+	OUT_DESTINATION,	/* the device maps straight onto DST */
+	OUT_REMOVED,		/* our temporary device is gone */
+	OUT_BLKJOB,		/* still through the target (job at work) */
+};
+
+static const char *outcome_str(enum outcome o)
+{
+	static const char *const s[] = {
+		[OUT_NONE] = "unchanged", [OUT_ORIGINAL] = "original",
+		[OUT_DESTINATION] = "destination", [OUT_REMOVED] = "removed",
+		[OUT_BLKJOB] = "blkjob",
+	};
+	return s[o];
+}
+
+/* The table that replaces the blkjob target when it is retired. */
+static int retired_table(const struct plumb *pl, struct table *t,
+			 enum outcome *out)
+{
+	uint64_t len = pl->live.seg[0].len;
+	char params[64];
+
+	memset(t, 0, sizeof(*t));
+	if (!strcmp(pl->leg, "destination")) {
+		/* Pivoted: the data lives on DST now, whatever was before. */
+		snprintf(params, sizeof(params), "%u:%u 0",
+			 major(pl->dst_dev), minor(pl->dst_dev));
+		*out = OUT_DESTINATION;
+		return table_add(t, 0, len, "linear", params) ? EXIT_FAIL : 0;
+	}
+	*out = OUT_ORIGINAL;
+	if (pl->hinfo.exists && pl->hinfo.live_table &&
+	    makedev(pl->hinfo.major, pl->hinfo.minor) == pl->src_dev) {
+		if (get_lines(pl->helper, DM_DEVICE_TABLE, false, t))
+			return dm_fail("%s: cannot read its table",
+				       pl->helper);
+		if (table_size(t) == len)
+			return 0;
+		table_free(t);
+	}
+	/*
+	 * No usable helper (removed by hand?): the source leg itself is what
+	 * the device showed, so a linear map onto it is the same data.
+	 */
+	snprintf(params, sizeof(params), "%u:%u 0", major(pl->src_dev),
+		 minor(pl->src_dev));
+	return table_add(t, 0, len, "linear", params) ? EXIT_FAIL : 0;
+}
+
+/* Replace the live blkjob table of pl->name by what retires it. */
+static int swap_out_target(struct plumb *pl, enum outcome *out)
+{
+	struct table t;
+	int ret;
+
+	ret = retired_table(pl, &t, out);
+	if (ret)
+		return ret;
+	if (!dm_load(pl->name, &t, pl->info.read_only)) {
+		table_free(&t);
+		return dm_fail("%s: cannot load its %s table", pl->name,
+			       outcome_str(*out));
+	}
+	table_free(&t);
+	kill_point("retire-load");
+	if (!dm_simple(DM_DEVICE_RESUME, pl->name))
+		return dm_fail("%s: cannot resume it with its %s table",
+			       pl->name, outcome_str(*out));
+	kill_point("retire-resume");
+	return 0;
+}
+
+/* A blkjob table loaded but not live (killed before the resume): drop it. */
+static int drop_inactive(struct plumb *pl)
+{
+	struct table t;
+	bool ours;
+
+	if (get_lines(pl->name, DM_DEVICE_TABLE, true, &t))
+		return dm_fail("%s: cannot read its inactive table", pl->name);
+	ours = t.n && !strcmp(t.seg[0].type, TARGET_TYPE);
+	table_free(&t);
+	if (ours && !dm_simple(DM_DEVICE_CLEAR, pl->name))
+		return dm_fail("%s: cannot clear its inactive table", pl->name);
+	return 0;
+}
+
+/*
+ * Bring pl->name back to a mapping with no blkjob in it, from whatever
+ * state the plumbing is in. @force: even with a job still at work (the
+ * table reload force-cancels it).
+ */
+static int restore_plumbing(struct plumb *pl, bool force,
+			    enum outcome *out)
+{
+	bool touched = false;
+	int ret;
+
+	*out = OUT_NONE;
+	if (pl->blkjob && job_active(pl) && !force) {
+		*out = OUT_BLKJOB;
+		return err_msg("job '%s' is still %s on %s; wait for it, cancel it, or use 'restore %s force'",
+			       pl->job_id, pl->job_status, pl->name,
+			       pl->name);
+	}
+	if (pl->info.exists && pl->tmp) {
+		/* Ours from start to end: the device itself goes. */
+		if (!dm_simple(DM_DEVICE_REMOVE, pl->name))
+			return dm_fail("%s: cannot remove it", pl->name);
+		*out = OUT_REMOVED;
+		return 0;
+	}
+	if (pl->blkjob) {
+		ret = swap_out_target(pl, out);
+		if (ret)
+			return ret;
+		touched = true;
+	} else if (pl->info.exists && pl->info.inactive_table) {
+		ret = drop_inactive(pl);
+		if (ret)
+			return ret;
+	}
+	if (pl->info.exists && !touched && pl->info.suspended) {
+		/* Killed inside a suspend: the device must serve again. */
+		if (!dm_simple(DM_DEVICE_RESUME, pl->name))
+			return dm_fail("%s: cannot resume it", pl->name);
+		touched = true;
+	}
+	if (pl->hinfo.exists) {
+		if (!dm_simple(DM_DEVICE_REMOVE, pl->helper))
+			return dm_fail("%s: cannot remove it", pl->helper);
+		touched = true;
+	}
+	if (touched && *out == OUT_NONE)
+		*out = OUT_ORIGINAL;
+	return 0;
+}
+
+/* Re-read pl and retire it once its job stopped being active. */
+static int settle_and_restore(struct plumb *pl, enum outcome *out)
+{
+	char name[DM_NAME_LEN];
+	int tries, ret;
+
+	snprintf(name, sizeof(name), "%s", pl->name);
+	/* The job's last events come a moment before the target sees it go. */
+	for (tries = 0; tries < 100; tries++) {
+		ret = plumb_read(pl, name);
+		if (ret)
+			return ret;
+		if (!job_active(pl))
+			break;
+		usleep(50000);
+	}
+	return restore_plumbing(pl, false, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Setting it up                                                      */
+/* ------------------------------------------------------------------ */
+
+static int helper_uuid(const struct plumb *pl, char *buf, size_t len)
+{
+	const char *base = pl->uuid[0] ? pl->uuid : pl->name;
+
+	buf[0] = '\0';
+	if (strlen(UUID_REAL) + strlen(base) < len)
+		snprintf(buf, len, UUID_REAL "%s", base);
+	return 0;
+}
+
+/* NAME can be put through the target: nothing of ours or anyone's half done. */
+static int check_dm_src(struct plumb *pl)
+{
+	if (!pl->info.live_table)
+		return err_msg("%s has no table", pl->name);
+	if (pl->blkjob)
+		return err_msg("%s already maps through blkjob (job '%s'); wait for it or run 'blkjobctl restore %s'",
+			       pl->name, pl->job_id, pl->name);
+	if (pl->info.suspended)
+		return err_msg("%s is suspended", pl->name);
+	if (pl->info.inactive_table)
+		return err_msg("%s has an inactive table loaded (an interrupted reload?); run 'blkjobctl restore %s' or 'dmsetup clear %s'",
+			       pl->name, pl->name, pl->name);
+	if (!table_size(&pl->live))
+		return err_msg("%s: its table does not start at 0 or has holes",
+			       pl->name);
+	return 0;
+}
+
+/* Step 1: the helper keeps NAME's current table. Reused if it is that. */
+static int make_helper(struct plumb *pl)
+{
+	char uuid[DM_UUID_LEN];
+	struct table t;
+	bool same;
+
+	if (pl->hinfo.exists) {
+		if (get_lines(pl->helper, DM_DEVICE_TABLE, false, &t))
+			return dm_fail("%s: cannot read its table",
+				       pl->helper);
+		same = table_eq(&t, &pl->live);
+		table_free(&t);
+		if (!same)
+			return err_msg("%s exists and is not a copy of %s's table; run 'blkjobctl restore %s'",
+				       pl->helper, pl->name, pl->name);
+	} else {
+		helper_uuid(pl, uuid, sizeof(uuid));
+		if (!dm_create_dev(pl->helper, uuid, &pl->live,
+				   pl->info.read_only))
+			return dm_fail("cannot create %s", pl->helper);
+		if (get_info(pl->helper, &pl->hinfo, NULL, 0) ||
+		    !pl->hinfo.exists)
+			return dm_fail("%s vanished", pl->helper);
+	}
+	kill_point("helper");
+	return 0;
+}
+
+static int blkjob_table(struct table *t, uint64_t len, dev_t src, dev_t dst)
+{
+	char params[64];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(params, sizeof(params), "%u:%u %u:%u", major(src),
+		 minor(src), major(dst), minor(dst));
+	return table_add(t, 0, len, TARGET_TYPE, params) ? EXIT_FAIL : 0;
+}
+
+/* Steps 2 and 3: NAME goes through the target, live. */
+static int route_through_target(struct plumb *pl, dev_t dst)
+{
+	dev_t helper = makedev(pl->hinfo.major, pl->hinfo.minor);
+	struct table t;
+	bool ok;
+
+	if (blkjob_table(&t, table_size(&pl->live), helper, dst))
+		return EXIT_FAIL;
+	ok = dm_load(pl->name, &t, pl->info.read_only);
+	table_free(&t);
+	if (!ok)
+		return dm_fail("%s: the kernel refused the blkjob table (see dmesg)",
+			       pl->name);
+	kill_point("load");
+	/* The resume suspends (freezing a mounted fs), swaps and resumes. */
+	if (!dm_simple(DM_DEVICE_RESUME, pl->name))
+		return dm_fail("%s: cannot resume it through blkjob",
+			       pl->name);
+	kill_point("resume");
+	return 0;
+}
+
+/* A plain unused SRC: our own device in front of it, straight through. */
+static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
+		    dev_t dst, uint64_t dst_bytes)
+{
+	char uuid[DM_UUID_LEN];
+	struct table t;
+	uint64_t bytes;
+	bool ok;
+
+	if (bdev_busy(arg))
+		return err_msg("%s is a plain device in use; put a dm device in front of it with 'blkjobctl wrap' next time",
+			       arg);
+	if (bdev_size(arg, &bytes))
+		return err_msg("%s: cannot read its size: %s", arg,
+			       strerror(errno));
+	if (dst_bytes < bytes)
+		return err_msg("the destination is smaller than %s (%" PRIu64 " < %" PRIu64 " bytes)",
+			       arg, dst_bytes, bytes);
+	if (blkjob_table(&t, bytes >> 9, s->devno, dst))
+		return EXIT_FAIL;
+	snprintf(uuid, sizeof(uuid), UUID_TMP "%s", s->kname);
+	ok = dm_create_dev(pl->name, uuid, &t, false);
+	table_free(&t);
+	if (!ok)
+		return dm_fail("cannot create %s through blkjob (see dmesg)",
+			       pl->name);
+	kill_point("resume");
+	return plumb_read(pl, pl->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                           */
+/* ------------------------------------------------------------------ */
+
+struct live {
+	struct request *req;
+	struct printer *p;
+	struct blkjob_ctx *ctx;
+	struct plumb pl;
+	struct blkjob_job job;
+	char src_path[PATH_MAX];	/* the dm device, for job-new */
+	char dst_path[PATH_MAX];
+	dev_t dst;
+	uint64_t dst_bytes;
+};
+
+static int resolve_dst(struct live *l, const char *arg)
+{
+	struct stat st;
+
+	if (stat(arg, &st))
+		return err_msg("%s: %s", arg, strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return err_msg("%s is not a block device", arg);
+	if (!realpath(arg, l->dst_path))
+		return err_msg("%s: %s", arg, strerror(errno));
+	l->dst = st.st_rdev;
+	if (bdev_size(arg, &l->dst_bytes))
+		return err_msg("%s: cannot read its size: %s", arg,
+			       strerror(errno));
+	if (bdev_busy(arg))
+		return err_msg("%s is in use", arg);
+	return 0;
+}
+
+/* The final (or only) output of mirror and backup. */
+static void print_live(struct live *l, enum outcome out, bool full)
+{
+	struct printer *p = l->p;
+	const char *id = l->req->params.id;
+
+	pr_open_obj(p, NULL);
+	pr_string(p, PR_JSON, "command", NULL, command_name(l->req->cmd));
+	pr_string(p, PR_JSON, "device", NULL, l->pl.name);
+	if (!l->pl.tmp)
+		pr_string(p, PR_JSON, "helper", NULL,
+			  out == OUT_BLKJOB ? l->pl.helper : NULL);
+	pr_string(p, PR_JSON, "id", NULL, id);
+	pr_string(p, PR_JSON, "mapping", NULL, outcome_str(out));
+	if (l->job.present)
+		print_job_member(p, "job", &l->job,
+				 full ? VIEW_FULL : VIEW_LINE);
+	pr_close_obj(p);
+}
+
+static void say_outcome(struct live *l, enum outcome out)
+{
+	struct printer *p = l->p;
+
+	switch (out) {
+	case OUT_DESTINATION:
+		pr_text(p, "%s: now maps linear onto %s; blkjob retired\n",
+			l->pl.name, l->dst_path);
+		break;
+	case OUT_ORIGINAL:
+		pr_text(p, "%s: original mapping restored; blkjob retired\n",
+			l->pl.name);
+		break;
+	case OUT_REMOVED:
+		pr_text(p, "%s: removed (it only stood in front of %s)\n",
+			l->pl.name, l->req->dev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Retire the plumbing after the job ended, and say so. */
+static int finish_live(struct live *l, int code)
+{
+	enum outcome out = OUT_NONE;
+	int ret;
+
+	ret = settle_and_restore(&l->pl, &out);
+	if (ret) {
+		fprintf(stderr,
+			"Hint: run 'blkjobctl restore %s' to retire the blkjob plumbing.\n",
+			l->pl.name);
+		return EXIT_FAIL;
+	}
+	say_outcome(l, out);
+	if (!l->req->quiet)
+		print_live(l, out, false);
+	return code;
+}
+
+/* Interrupted while waiting: the job goes on in the kernel. */
+static int left_running(struct live *l)
+{
+	const char *id = l->req->params.id;
+
+	fprintf(stderr,
+		"%s keeps running on %s: 'blkjobctl wait %s', 'complete %s' or 'cancel %s', then 'blkjobctl restore %s'.\n",
+		id, l->pl.name, id, id, id, l->pl.name);
+	return EXIT_FAIL;
+}
+
+static int wait_live(struct live *l)
+{
+	struct request *req = l->req;
+	struct wait_opts o = {
+		.id = req->params.id, .status = -1,
+		.bar = !req->json && !req->quiet,
+	};
+	bool mirror = req->cmd == CMD_MIRROR;
+	int code, err;
+
+	if (mirror)
+		o.status = BLKJOB_JOB_STATUS_READY;
+	code = wait_job(l->ctx, &o, &l->job);
+	if (!o.over)
+		return left_running(l);
+	if (!mirror || code != EXIT_OK)
+		return finish_live(l, code);
+	/* Ready. */
+	if (!req->complete) {
+		pr_text(l->p, "%s: ready; %s is mirrored onto %s. 'blkjobctl complete %s' pivots, then 'blkjobctl restore %s'\n",
+			o.id, l->pl.name, l->dst_path, o.id, l->pl.name);
+		if (!req->quiet)
+			print_live(l, OUT_BLKJOB, false);
+		return EXIT_OK;
+	}
+	err = blkjob_job_complete(l->ctx, o.id);
+	if (err) {
+		fail(l->ctx, err);
+		return left_running(l);
+	}
+	o.status = -1;
+	code = wait_job(l->ctx, &o, &l->job);
+	if (!o.over)
+		return left_running(l);
+	return finish_live(l, code);
+}
+
+/* Undo a half-made setup after a failure; the failure is already reported. */
+static void roll_back(struct live *l)
+{
+	enum outcome out;
+	char name[DM_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%s", l->pl.name);
+	if (plumb_read(&l->pl, name) ||
+	    restore_plumbing(&l->pl, true, &out)) {
+		fprintf(stderr, "Hint: run 'blkjobctl restore %s'.\n", name);
+		return;
+	}
+	if (out != OUT_NONE)
+		fprintf(stderr, "%s: %s\n", name,
+			out == OUT_REMOVED ? "removed again" :
+			"original mapping restored");
+}
+
+static int setup_live(struct live *l, const struct src *s)
+{
+	struct request *req = l->req;
+	uint64_t len;
+	int ret;
+
+	ret = plumb_read(&l->pl, s->name);
+	if (ret)
+		return ret;
+	if (s->plain) {
+		if (l->pl.info.exists)
+			return err_msg("%s already exists (left over?); run 'blkjobctl restore %s'",
+				       l->pl.name, l->pl.name);
+		if (l->pl.hinfo.exists)
+			return err_msg("%s exists; run 'blkjobctl restore %s'",
+				       l->pl.helper, l->pl.name);
+		return make_tmp(&l->pl, s, req->dev, l->dst, l->dst_bytes);
+	}
+	ret = check_dm_src(&l->pl);
+	if (ret)
+		return ret;
+	len = table_size(&l->pl.live);
+	if (l->dst_bytes < len << 9)
+		return err_msg("%s is smaller than %s (%" PRIu64 " < %" PRIu64 " bytes)",
+			       l->dst_path, l->pl.name, l->dst_bytes,
+			       len << 9);
+	if (l->dst == s->devno)
+		return err_msg("source and destination are the same device");
+	ret = make_helper(&l->pl);
+	if (!ret)
+		ret = route_through_target(&l->pl, l->dst);
+	if (ret) {
+		roll_back(l);
+		return ret;
+	}
+	return plumb_read(&l->pl, s->name);
+}
+
+static int cmd_live(struct live *l)
+{
+	struct request *req = l->req;
+	struct src s;
+	bool waiting = req->wait || req->complete;
+	int ret, err;
+
+	ret = resolve_dst(l, req->params.target);
+	if (!ret)
+		ret = resolve_src(req->dev, &s);
+	if (ret)
+		return ret;
+	if (s.devno == l->dst)
+		return err_msg("source and destination are the same device");
+	ret = setup_live(l, &s);
+	if (ret)
+		return ret;
+	ret = dm_path(&l->pl, l->src_path, sizeof(l->src_path));
+	if (ret) {
+		roll_back(l);
+		return ret;
+	}
+	req->params.source = l->src_path;
+	req->params.target = l->dst_path;
+	err = new_job(l->ctx, req, &l->job);
+	if (err) {
+		ret = fail(l->ctx, err);
+		roll_back(l);
+		return ret;
+	}
+	kill_point("job");
+	if (!l->pl.tmp)
+		pr_text(l->p, "%s: now maps through blkjob (original table kept in %s)\n",
+			l->pl.name, l->pl.helper);
+	else
+		pr_text(l->p, "%s: stands in front of %s, through blkjob\n",
+			l->pl.name, req->dev);
+	if (!waiting) {
+		if (!req->quiet)
+			print_live(l, OUT_BLKJOB, true);
+		return EXIT_OK;
+	}
+	return wait_live(l);
+}
+
+static int cmd_wrap(struct request *req, struct printer *p)
+{
+	struct dm_info info;
+	struct table t = { 0 };
+	char params[64];
+	struct stat st;
+	uint64_t bytes;
+	bool ok;
+
+	if (stat(req->dev, &st))
+		return err_msg("%s: %s", req->dev, strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return err_msg("%s is not a block device", req->dev);
+	if (get_info(req->name, &info, NULL, 0))
+		return dm_fail("cannot query device-mapper");
+	if (info.exists)
+		return err_msg("device-mapper device %s already exists",
+			       req->name);
+	if (bdev_busy(req->dev))
+		return err_msg("%s is in use (mounted or held); wrap it while nothing uses it",
+			       req->dev);
+	if (bdev_size(req->dev, &bytes) || bytes < 512)
+		return err_msg("%s: cannot read its size", req->dev);
+	snprintf(params, sizeof(params), "%u:%u 0", major(st.st_rdev),
+		 minor(st.st_rdev));
+	if (table_add(&t, 0, bytes >> 9, "linear", params))
+		return err_msg("%s", strerror(ENOMEM));
+	ok = dm_create_dev(req->name, NULL, &t, false);
+	table_free(&t);
+	if (!ok)
+		return dm_fail("cannot create %s", req->name);
+	pr_text(p, "/dev/mapper/%s maps linear onto %s\n", req->name,
+		req->dev);
+	pr_open_obj(p, NULL);
+	pr_string(p, PR_JSON, "command", NULL, "wrap");
+	pr_string(p, PR_JSON, "device", NULL, req->name);
+	pr_string(p, PR_JSON, "source", NULL, req->dev);
+	pr_close_obj(p);
+	return EXIT_OK;
+}
+
+static int cmd_restore(struct request *req, struct printer *p)
+{
+	struct plumb pl = { 0 };
+	enum outcome out;
+	struct src s;
+	int ret;
+
+	ret = resolve_src(req->dev, &s);
+	if (!ret)
+		ret = plumb_read(&pl, s.name);
+	if (!ret && s.plain && !pl.info.exists && !pl.hinfo.exists)
+		pr_text(p, "%s: no blkjob plumbing in front of it\n",
+			req->dev);
+	if (!ret)
+		ret = restore_plumbing(&pl, req->force, &out);
+	if (!ret) {
+		switch (out) {
+		case OUT_NONE:
+			if (!s.plain)
+				pr_text(p, "%s: no blkjob plumbing; nothing to do\n",
+					pl.name);
+			break;
+		case OUT_DESTINATION:
+			pr_text(p, "%s: now maps linear onto %u:%u (the mirror had pivoted)\n",
+				pl.name, major(pl.dst_dev), minor(pl.dst_dev));
+			break;
+		case OUT_ORIGINAL:
+			pr_text(p, "%s: original mapping restored\n", pl.name);
+			break;
+		case OUT_REMOVED:
+			pr_text(p, "%s: removed\n", pl.name);
+			break;
+		default:
+			break;
+		}
+		pr_open_obj(p, NULL);
+		pr_string(p, PR_JSON, "command", NULL, "restore");
+		pr_string(p, PR_JSON, "device", NULL, pl.name);
+		pr_string(p, PR_JSON, "mapping", NULL, outcome_str(out));
+		pr_close_obj(p);
+	}
+	plumb_free(&pl);
+	return ret;
+}
+
+/* No udev (a VM, a rescue shell): libdevmapper makes the nodes itself. */
+static void dm_init(void)
+{
+	dm_log_with_errno_init(dm_logger);
+	if (access("/run/udev/control", F_OK))
+		dm_udev_set_sync_support(0);
+}
+
+int run_dm_request(struct request *req, struct printer *p)
+{
+	struct live *l;
+	int code;
+
+	dm_init();
+	switch (req->cmd) {
+	case CMD_WRAP:
+		code = cmd_wrap(req, p);
+		break;
+	case CMD_RESTORE:
+		code = cmd_restore(req, p);
+		break;
+	default:
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			return fail(NULL, -ENOMEM);
+		l->req = req;
+		l->p = p;
+		l->ctx = open_ctx();
+		code = l->ctx ? cmd_live(l) : EXIT_FAIL;
+		if (l->ctx)
+			blkjob_close(l->ctx);
+		plumb_free(&l->pl);
+		free(l);
+		break;
+	}
+	dm_lib_release();
+	return code;
+}
