@@ -364,6 +364,14 @@ static bool dm_simple(int type, const char *name)
 	/* A remove may race with a short-lived opener (blkid, udev). */
 	if (type == DM_DEVICE_REMOVE)
 		dm_task_retry_remove(dmt);
+	/*
+	 * Every table swap here keeps the data the device shows (the target
+	 * starts and ends as a linear map of it), so the suspend only needs
+	 * to drain I/O, not to freeze a mounted filesystem: a freeze writes
+	 * to the device, and on 6.1 it fails on a filesystem the user froze.
+	 */
+	if (type == DM_DEVICE_RESUME)
+		dm_task_skip_lockfs(dmt);
 	if (type == DM_DEVICE_CLEAR)
 		ok = dm_task_run(dmt);
 	else
@@ -396,13 +404,20 @@ static void plumb_free(struct plumb *pl)
 	table_free(&pl->live);
 }
 
+/* A table's device: "major:minor", as dm prints them, or a path. */
 static bool parse_devno(const char *s, dev_t *out)
 {
 	unsigned int ma, mi;
+	struct stat st;
+	char end;
 
-	if (sscanf(s, "%u:%u", &ma, &mi) != 2)
+	if (sscanf(s, "%u:%u%c", &ma, &mi, &end) == 2) {
+		*out = makedev(ma, mi);
+		return true;
+	}
+	if (stat(s, &st) || !S_ISBLK(st.st_mode))
 		return false;
-	*out = makedev(ma, mi);
+	*out = st.st_rdev;
 	return true;
 }
 
@@ -581,6 +596,7 @@ enum outcome {
 	OUT_DESTINATION,	/* the device maps straight onto DST */
 	OUT_REMOVED,		/* our temporary device is gone */
 	OUT_BLKJOB,		/* still through the target (job at work) */
+	OUT_CURRENT,		/* kept its table; a stray helper removed */
 };
 
 static const char *outcome_str(enum outcome o)
@@ -588,7 +604,7 @@ static const char *outcome_str(enum outcome o)
 	static const char *const s[] = {
 		[OUT_NONE] = "unchanged", [OUT_ORIGINAL] = "original",
 		[OUT_DESTINATION] = "destination", [OUT_REMOVED] = "removed",
-		[OUT_BLKJOB] = "blkjob",
+		[OUT_BLKJOB] = "blkjob", [OUT_CURRENT] = "current",
 	};
 	return s[o];
 }
@@ -650,6 +666,19 @@ static int swap_out_target(struct plumb *pl, enum outcome *out)
 	return 0;
 }
 
+/* The helper holds the table pl->name has now. */
+static bool helper_matches(const struct plumb *pl)
+{
+	struct table t;
+	bool same;
+
+	if (get_lines(pl->helper, DM_DEVICE_TABLE, false, &t))
+		return false;
+	same = table_eq(&t, &pl->live);
+	table_free(&t);
+	return same;
+}
+
 /* A blkjob table loaded but not live (killed before the resume): drop it. */
 static int drop_inactive(struct plumb *pl)
 {
@@ -707,6 +736,9 @@ static int restore_plumbing(struct plumb *pl, bool force,
 		touched = true;
 	}
 	if (pl->hinfo.exists) {
+		/* Killed after the last swap: is that the original table? */
+		if (*out == OUT_NONE && !touched)
+			*out = helper_matches(pl) ? OUT_ORIGINAL : OUT_CURRENT;
 		if (!dm_simple(DM_DEVICE_REMOVE, pl->helper))
 			return dm_fail("%s: cannot remove it", pl->helper);
 		touched = true;
@@ -1177,6 +1209,10 @@ static int cmd_restore(struct request *req, struct printer *p)
 			break;
 		case OUT_REMOVED:
 			pr_text(p, "%s: removed\n", pl.name);
+			break;
+		case OUT_CURRENT:
+			pr_text(p, "%s: keeps its current table; %s removed\n",
+				pl.name, pl.helper);
 			break;
 		default:
 			break;
