@@ -330,11 +330,19 @@ TEST(wrap_and_restore)
 	EXPECT_EQ(CMD_RESTORE, req.cmd);
 	EXPECT_STREQ("vg-lv", req.dev);
 	EXPECT_FALSE(req.force);
+	EXPECT_FALSE(req.wait);
 	ASSERT_EQ(0, PARSE("restore", "/dev/vg/lv", "force"));
 	EXPECT_TRUE(req.force);
+	ASSERT_EQ(0, PARSE("restore", "vg-lv", "wait", "force"));
+	EXPECT_TRUE(req.wait);
+	EXPECT_TRUE(req.force);
+	EXPECT_USAGE("unexpected argument 'wait'", "restore", "d", "wait",
+		     "wait");
 	EXPECT_USAGE("restore needs SRC", "restore");
 	EXPECT_USAGE("unexpected argument 'now'", "restore", "d", "now");
 	EXPECT_USAGE("unexpected argument 'x'", "restore", "d", "force", "x");
+	EXPECT_USAGE("unexpected argument 'force'", "restore", "d", "force",
+		     "force");
 }
 
 TEST_HARNESS_MAIN

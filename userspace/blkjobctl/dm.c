@@ -1178,6 +1178,27 @@ static int cmd_wrap(struct request *req, struct printer *p)
 	return EXIT_OK;
 }
 
+/*
+ * restore ... wait: until the attached job has ended, from the target's
+ * status (the job itself may be dismissed before anyone can ask it).
+ */
+static int wait_detached(struct plumb *pl)
+{
+	char name[DM_NAME_LEN];
+	int ret = 0;
+
+	snprintf(name, sizeof(name), "%s", pl->name);
+	catch_signals();
+	while (!ret && job_active(pl)) {
+		if (interrupted)
+			return err_msg("interrupted; job '%s' goes on",
+				       pl->job_id);
+		usleep(100000);
+		ret = plumb_read(pl, name);
+	}
+	return ret;
+}
+
 static int cmd_restore(struct request *req, struct printer *p)
 {
 	struct plumb pl = { 0 };
@@ -1188,6 +1209,8 @@ static int cmd_restore(struct request *req, struct printer *p)
 	ret = resolve_src(req->dev, &s);
 	if (!ret)
 		ret = plumb_read(&pl, s.name);
+	if (!ret && req->wait && !req->force)
+		ret = wait_detached(&pl);
 	if (!ret && s.plain && !pl.info.exists && !pl.hinfo.exists)
 		pr_text(p, "%s: no blkjob plumbing in front of it\n",
 			req->dev);

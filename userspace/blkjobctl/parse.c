@@ -73,7 +73,7 @@ void print_usage(FILE *fp)
 "           | wait ID [status STATUS] [timeout SECONDS]\n"
 "           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete]\n"
 "           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
-"           | wrap DEV NAME | restore SRC [force]\n"
+"           | wrap DEV NAME | restore SRC [wait] [force]\n"
 "           | help | version }\n"
 "\n"
 "JOB-OPTS := [speed SPEED] [granularity SIZE] [buf-size SIZE]\n"
@@ -459,14 +459,20 @@ static int parse_wrap(struct request *req, struct args *a)
 
 static int parse_restore(struct request *req, struct args *a)
 {
+	const char *w;
+
 	req->dev = next(a);
 	if (!req->dev)
 		return usage_err(req, "restore needs SRC");
-	if (peek(a) && !strcmp(peek(a), "force")) {
-		req->force = true;
-		a->i++;
+	while ((w = next(a))) {
+		if (!strcmp(w, "force") && !req->force)
+			req->force = true;
+		else if (!strcmp(w, "wait") && !req->wait)
+			req->wait = true;
+		else
+			return unknown_arg(req, w);
 	}
-	return peek(a) ? unknown_arg(req, peek(a)) : 0;
+	return 0;
 }
 
 static int parse_txn(struct request *req, struct args *a)
