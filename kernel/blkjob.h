@@ -175,6 +175,7 @@ struct blkjob_ratelimit {
  * @rl_gen: @speed_gen when the current rate-limit delay was priced; the
  *	kthread's own
  * @busy: the kthread is working (not paused, not sleeping); lockless
+ * @actively_synced: a write-blocking mirror has caught up; lockless
  */
 struct blkjob {
 	struct kref ref;
@@ -220,6 +221,7 @@ struct blkjob {
 	unsigned int rl_gen;
 
 	bool busy;
+	bool actively_synced;
 };
 
 /**
@@ -264,6 +266,9 @@ int blkjob_set_speed(struct blkjob *job, u64 speed,
 		     struct netlink_ext_ack *extack);
 int blkjob_change(struct blkjob *job, enum blkjob_copy_mode mode,
 		  struct netlink_ext_ack *extack);
+void blkjob_pause_internal(struct blkjob *job);
+void blkjob_resume_internal(struct blkjob *job);
+void blkjob_cancel_internal(struct blkjob *job);
 int blkjob_init_core(void);
 void blkjob_shutdown(void);
 void blkjob_exit_core(void);
@@ -274,6 +279,7 @@ bool blkjob_pause_requested(struct blkjob *job);
 void blkjob_pause_point(struct blkjob *job);
 void blkjob_set_len(struct blkjob *job, u64 len);
 void blkjob_progress(struct blkjob *job, u64 done);
+void blkjob_set_remaining(struct blkjob *job, u64 remaining);
 void blkjob_set_ready(struct blkjob *job);
 enum blkjob_error_action blkjob_error_action(struct blkjob *job,
 					     enum blkjob_io_operation op,
@@ -322,5 +328,7 @@ void blkjob_errmsg(struct netlink_ext_ack *extack, const struct nlattr *attr,
 
 /* job types */
 extern const struct blkjob_driver blkjob_copy_driver;
+extern const struct blkjob_driver blkjob_mirror_driver;
+extern const struct blkjob_driver blkjob_backup_driver;
 
 #endif /* _BLKJOB_H */

@@ -19,6 +19,13 @@
 #error "blkjob supports Linux 6.1 to 6.4 and 6.9 onwards"
 #endif
 
+/* The write bit of an open mode, as dm_table_get_mode() returns it. */
+#ifdef BLKJOB_BDEV_FILE
+#define BLKJOB_MODE_WRITE BLK_OPEN_WRITE
+#else
+#define BLKJOB_MODE_WRITE FMODE_WRITE
+#endif
+
 /**
  * struct blkjob_bdev - a block device opened exclusively by a job
  * @bdev: the device

@@ -85,6 +85,8 @@ static const char * const blkjob_type_names[] = {
 
 static const struct blkjob_driver *blkjob_drivers[] = {
 	[BLKJOB_JOB_TYPE_COPY]		= &blkjob_copy_driver,
+	[BLKJOB_JOB_TYPE_MIRROR]	= &blkjob_mirror_driver,
+	[BLKJOB_JOB_TYPE_BACKUP]	= &blkjob_backup_driver,
 };
 
 /**
@@ -389,6 +391,23 @@ void blkjob_progress(struct blkjob *job, u64 done)
 {
 	spin_lock(&job->lock);
 	job->offset += done;
+	spin_unlock(&job->lock);
+}
+
+/**
+ * blkjob_set_remaining() - set the work left; the total follows
+ * @job: the job
+ * @remaining: bytes still to do
+ *
+ * For jobs whose work grows (a live mirror): len becomes offset plus
+ * @remaining, so offset only grows and len may grow or shrink.
+ *
+ * Context: process.
+ */
+void blkjob_set_remaining(struct blkjob *job, u64 remaining)
+{
+	spin_lock(&job->lock);
+	job->len = job->offset + remaining;
 	spin_unlock(&job->lock);
 }
 
@@ -965,6 +984,55 @@ int blkjob_change(struct blkjob *job, enum blkjob_copy_mode mode,
 out:
 	mutex_unlock(&blkjob_mutex);
 	return err;
+}
+
+/**
+ * blkjob_pause_internal() - pause a job on behalf of the kernel
+ * @job: the job
+ *
+ * Counted with the user's pause: the job runs again only once every pause
+ * is released. The job stops at its next pause point.
+ *
+ * Context: process; takes blkjob_mutex.
+ */
+void blkjob_pause_internal(struct blkjob *job)
+{
+	mutex_lock(&blkjob_mutex);
+	WRITE_ONCE(job->pause_count, job->pause_count + 1);
+	wake_up(&job->wq);
+	mutex_unlock(&blkjob_mutex);
+}
+
+/**
+ * blkjob_resume_internal() - release a blkjob_pause_internal()
+ * @job: the job
+ *
+ * Context: process; takes blkjob_mutex.
+ */
+void blkjob_resume_internal(struct blkjob *job)
+{
+	mutex_lock(&blkjob_mutex);
+	if (!WARN_ON_ONCE(!job->pause_count))
+		WRITE_ONCE(job->pause_count, job->pause_count - 1);
+	wake_up(&job->wq);
+	mutex_unlock(&blkjob_mutex);
+}
+
+/**
+ * blkjob_cancel_internal() - force-cancel a job on behalf of the kernel
+ * @job: the job, registered or not yet
+ *
+ * Unlike job-cancel this needs no particular status: a job whose run is
+ * over is left alone, one not yet started ends as soon as it starts.
+ *
+ * Context: process; takes blkjob_mutex.
+ */
+void blkjob_cancel_internal(struct blkjob *job)
+{
+	mutex_lock(&blkjob_mutex);
+	if (!job->finished)
+		blkjob_cancel_async(job, true);
+	mutex_unlock(&blkjob_mutex);
 }
 
 /**

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 
 #include "blkjob.h"
+#include "dm-target.h"
 
 static int __init blkjob_init(void)
 {
@@ -17,12 +18,17 @@ static int __init blkjob_init(void)
 	err = blkjob_init_core();
 	if (err)
 		return err;
-	err = blkjob_nl_register();
+	err = blkjob_dm_init();
 	if (err)
 		goto exit_core;
+	err = blkjob_nl_register();
+	if (err)
+		goto exit_dm;
 	pr_info("loaded\n");
 	return 0;
 
+exit_dm:
+	blkjob_dm_exit();
 exit_core:
 	blkjob_exit_core();
 	return err;
@@ -31,13 +37,15 @@ exit_core:
 /*
  * Jobs first (their last notifications still go out), then the family
  * (which waits for running handlers), then the job objects those handlers
- * may still have held.
+ * may still have held. The dm target goes last: no table can use it any
+ * more (dm holds a module reference per table), and no job is left.
  */
 static void __exit blkjob_exit(void)
 {
 	blkjob_shutdown();
 	blkjob_nl_unregister();
 	blkjob_exit_core();
+	blkjob_dm_exit();
 	pr_info("unloaded\n");
 }
 

@@ -137,7 +137,8 @@ static int blkjob_nl_fill(struct sk_buff *skb, struct blkjob *job)
 			job->on_target_error) ||
 	    nla_put_u32(skb, BLKJOB_A_JOB_COPY_MODE, job->copy_mode) ||
 	    nla_put_u32(skb, BLKJOB_A_JOB_SYNC, job->sync) ||
-	    nla_put_u8(skb, BLKJOB_A_JOB_ACTIVELY_SYNCED, 0))
+	    nla_put_u8(skb, BLKJOB_A_JOB_ACTIVELY_SYNCED,
+		       READ_ONCE(job->actively_synced)))
 		return -EMSGSIZE;
 	/* Set once the run is over; never written after that. */
 	if (job->finished && job->ret &&

@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "blkjob" device-mapper target: <source_dev> <dest_dev>.
+ *
+ * device-mapper holds its table's devices exclusively, so a job cannot
+ * open a device that sits under a dm table. The target owns both legs
+ * instead, and a live job (mirror, backup) attaches to an instance of it:
+ * job-new names the dm device as source and the destination leg as target.
+ * With no job attached the target behaves like linear onto the source; an
+ * attached job sees every bio through its hooks; once a mirror pivots,
+ * every bio goes to the destination.
+ *
+ * Instances are found by the dev_t of their mapped device. A device may
+ * have two tables at once (live and inactive); job-new attaches to the
+ * one that has been resumed and not yet destroyed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "blkjob.h"
+#include "compat.h"
+#include "dm-target.h"
+
+#define BLKJOB_DM_NAME "blkjob"
+
+/**
+ * struct blkjob_dm - one instance of the target
+ * @node: in blkjob_dm_list, under blkjob_dm_mutex
+ * @ti: the dm target
+ * @src: the source leg
+ * @dst: the destination leg
+ * @devt: the mapped device's dev_t, the registry key
+ * @bs: bioset for clones of writes to the destination
+ * @wq: detach waits for @users here, dtr for @job
+ * @resumed: resumed at least once (it is, or was, the live table);
+ *	blkjob_dm_mutex
+ * @dying: the destructor runs; blkjob_dm_mutex
+ * @paused_job: the job our postsuspend paused; process context only
+ *	(dm serialises suspend, resume and dtr)
+ * @lock: protects the fields below; taken from bio completions
+ * @job: the attached job, until it has fully let go
+ * @hooks: the attached job's hooks while it sees bios
+ * @priv: their state
+ * @pivoted: every bio goes to the destination
+ * @suspended: between presuspend and resume
+ * @hold: new bios are parked on @held
+ * @held: bios parked while @hold
+ * @users: bios seen by @hooks whose completion has not run
+ */
+struct blkjob_dm {
+	struct list_head node;
+	struct dm_target *ti;
+	struct dm_dev *src;
+	struct dm_dev *dst;
+	dev_t devt;
+	struct bio_set bs;
+	wait_queue_head_t wq;
+	bool resumed;
+	bool dying;
+	struct blkjob *paused_job;
+
+	spinlock_t lock;
+	struct blkjob *job;
+	const struct blkjob_dm_hooks *hooks;
+	void *priv;
+	bool pivoted;
+	bool suspended;
+	bool hold;
+	struct bio_list held;
+	unsigned int users;
+};
+
+/* Live instances; protects their @node, @resumed and @dying. */
+static DEFINE_MUTEX(blkjob_dm_mutex);
+static LIST_HEAD(blkjob_dm_list);
+
+static struct blkjob_dm_io *blkjob_dm_io(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct blkjob_dm_io));
+}
+
+/**
+ * blkjob_dm_remap() - send a bio to one leg
+ * @dm: the instance
+ * @bio: the bio, as given to the map hook
+ * @dest: to the destination (else the source)
+ *
+ * Context: any.
+ */
+void blkjob_dm_remap(struct blkjob_dm *dm, struct bio *bio, bool dest)
+{
+	bio_set_dev(bio, dest ? dm->dst->bdev : dm->src->bdev);
+	if (bio_sectors(bio))
+		bio->bi_iter.bi_sector = dm_target_offset(dm->ti,
+						bio->bi_iter.bi_sector);
+}
+
+/**
+ * blkjob_dm_flush_to_dest() - which leg an empty flush is for
+ * @bio: an empty flush given to the map hook
+ *
+ * The target asks dm for two flush bios: one per leg.
+ *
+ * Context: any.
+ * Return: true for the destination's.
+ */
+bool blkjob_dm_flush_to_dest(struct bio *bio)
+{
+	return dm_bio_get_target_bio_nr(bio) == 1;
+}
+
+static void blkjob_dm_clone_end_io(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+
+	if (clone->bi_status)
+		blkjob_dm_io(bio)->dst_err = true;
+	bio_put(clone);
+	/* Drops the count taken by bio_inc_remaining(). */
+	bio_endio(bio);
+}
+
+/**
+ * blkjob_dm_clone_write() - write a bio to the destination as well
+ * @dm: the instance
+ * @bio: a write already remapped to the source
+ *
+ * The bio completes once both writes have; its status is the source's, a
+ * failed destination write only sets the per-bio @dst_err.
+ *
+ * Context: the map hook (process); may sleep in a GFP_NOIO allocation.
+ */
+void blkjob_dm_clone_write(struct blkjob_dm *dm, struct bio *bio)
+{
+	struct bio *clone;
+
+	clone = bio_alloc_clone(dm->dst->bdev, bio, GFP_NOIO, &dm->bs);
+	clone->bi_end_io = blkjob_dm_clone_end_io;
+	clone->bi_private = bio;
+	bio_inc_remaining(bio);
+	submit_bio_noacct(clone);
+}
+
+/*
+ * Route a bio as things stand now. Returns a DM_MAPIO_* value; with
+ * DM_MAPIO_SUBMITTED the bio was parked or kept by the job.
+ */
+static int blkjob_dm_route(struct blkjob_dm *dm, struct bio *bio)
+{
+	struct blkjob_dm_io *io = blkjob_dm_io(bio);
+	const struct blkjob_dm_hooks *hooks;
+	unsigned long flags;
+	void *priv;
+
+	io->hooks = NULL;
+	spin_lock_irqsave(&dm->lock, flags);
+	if (dm->hold) {
+		bio_list_add(&dm->held, bio);
+		spin_unlock_irqrestore(&dm->lock, flags);
+		return DM_MAPIO_SUBMITTED;
+	}
+	hooks = dm->hooks;
+	priv = dm->priv;
+	if (!hooks) {
+		bool dest = dm->pivoted;
+
+		spin_unlock_irqrestore(&dm->lock, flags);
+		blkjob_dm_remap(dm, bio, dest);
+		return DM_MAPIO_REMAPPED;
+	}
+	dm->users++;
+	spin_unlock_irqrestore(&dm->lock, flags);
+
+	io->hooks = hooks;
+	io->priv = priv;
+	io->kind = BLKJOB_DM_OTHER;
+	io->dst_err = false;
+	io->sector = bio->bi_iter.bi_sector;
+	io->sectors = bio_sectors(bio);
+	INIT_LIST_HEAD(&io->node);
+	return hooks->map(priv, io, bio);
+}
+
+/**
+ * blkjob_dm_submit() - send on a bio that was kept (DM_MAPIO_SUBMITTED)
+ * @bio: the bio, remapped
+ *
+ * Context: process.
+ */
+void blkjob_dm_submit(struct bio *bio)
+{
+	submit_bio_noacct(bio);
+}
+
+/* Route parked bios again, now that things changed. */
+static void blkjob_dm_release(struct blkjob_dm *dm, struct bio_list *bios)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(bios)))
+		if (blkjob_dm_route(dm, bio) == DM_MAPIO_REMAPPED)
+			submit_bio_noacct(bio);
+}
+
+static int blkjob_dm_map(struct dm_target *ti, struct bio *bio)
+{
+	return blkjob_dm_route(ti->private, bio);
+}
+
+static int blkjob_dm_end_io(struct dm_target *ti, struct bio *bio,
+			    blk_status_t *error)
+{
+	struct blkjob_dm_io *io = blkjob_dm_io(bio);
+	struct blkjob_dm *dm = ti->private;
+	unsigned long flags;
+
+	if (!io->hooks)
+		return DM_ENDIO_DONE;
+	io->hooks->end_io(io->priv, io, *error);
+	/* After this the job's state may go away: nothing of it is used. */
+	spin_lock_irqsave(&dm->lock, flags);
+	if (!--dm->users)
+		wake_up(&dm->wq);
+	spin_unlock_irqrestore(&dm->lock, flags);
+	return DM_ENDIO_DONE;
+}
+
+/* Wait until the attached job's hooks have seen every completion. */
+static void blkjob_dm_wait_users(struct blkjob_dm *dm)
+{
+	wait_event(dm->wq, !READ_ONCE(dm->users));
+}
+
+/**
+ * blkjob_dm_hold() - park every new bio, wait for those in flight
+ * @dm: the instance
+ *
+ * Used by a mirror to quiesce the device before its final copy. Parked
+ * bios count as in flight for dm, so a dm suspend waits for them: the
+ * caller must go on to blkjob_dm_unhold() or blkjob_dm_detach() without
+ * waiting for anything but its own I/O.
+ *
+ * Context: the job's kthread; sleeps.
+ */
+void blkjob_dm_hold(struct blkjob_dm *dm)
+{
+	spin_lock_irq(&dm->lock);
+	dm->hold = true;
+	spin_unlock_irq(&dm->lock);
+	blkjob_dm_wait_users(dm);
+}
+
+/**
+ * blkjob_dm_unhold() - route the parked bios and the new ones again
+ * @dm: the instance
+ *
+ * Context: the job's kthread.
+ */
+void blkjob_dm_unhold(struct blkjob_dm *dm)
+{
+	struct bio_list held;
+
+	spin_lock_irq(&dm->lock);
+	dm->hold = false;
+	held = dm->held;
+	bio_list_init(&dm->held);
+	spin_unlock_irq(&dm->lock);
+	blkjob_dm_release(dm, &held);
+}
+
+/**
+ * blkjob_dm_event() - raise a dm event (dmsetup wait)
+ * @dm: the instance
+ *
+ * Context: process.
+ */
+void blkjob_dm_event(struct blkjob_dm *dm)
+{
+	dm_table_event(dm->ti->table);
+}
+
+/**
+ * blkjob_dm_bdev() - one leg's block device, for the job's own I/O
+ * @dm: the instance
+ * @dest: the destination (else the source)
+ *
+ * Context: any; valid while attached.
+ * Return: the device.
+ */
+struct block_device *blkjob_dm_bdev(struct blkjob_dm *dm, bool dest)
+{
+	return dest ? dm->dst->bdev : dm->src->bdev;
+}
+
+/**
+ * blkjob_dm_bytes() - the mapped length
+ * @dm: the instance
+ *
+ * Context: any.
+ * Return: bytes.
+ */
+u64 blkjob_dm_bytes(struct blkjob_dm *dm)
+{
+	return (u64)dm->ti->len << SECTOR_SHIFT;
+}
+
+/* Say what is wrong with a device path given to job-new. */
+static int blkjob_dm_lookup(const char *path, dev_t *devt, const char *what,
+			    const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	int err = lookup_bdev(path, devt);
+
+	if (err)
+		blkjob_errmsg(extack, attr, "%s '%s' is not a block device (%d)",
+			      what, path, err);
+	return err;
+}
+
+/* The instance a job may attach to; blkjob_dm_mutex held. */
+static struct blkjob_dm *blkjob_dm_find(dev_t devt)
+{
+	struct blkjob_dm *dm;
+
+	lockdep_assert_held(&blkjob_dm_mutex);
+	list_for_each_entry(dm, &blkjob_dm_list, node)
+		if (dm->devt == devt && dm->resumed && !dm->dying)
+			return dm;
+	return NULL;
+}
+
+static int blkjob_dm_check(struct blkjob_dm *dm, const struct blkjob_params *p,
+			   dev_t target, struct netlink_ext_ack *extack)
+{
+	if (target != dm->dst->bdev->bd_dev) {
+		blkjob_errmsg(extack, p->attr_target,
+			      "target '%s' is not the destination leg (%s) of '%s'",
+			      p->target, dm->dst->name, p->source);
+		return -EINVAL;
+	}
+	if (dm->job) {
+		blkjob_errmsg(extack, p->attr_source,
+			      "'%s' already has job '%s'", p->source,
+			      dm->job->id);
+		return -EBUSY;
+	}
+	if (dm->pivoted) {
+		blkjob_errmsg(extack, p->attr_source,
+			      "'%s' has pivoted to its destination; reload its table",
+			      p->source);
+		return -EINVAL;
+	}
+	if (dm->suspended) {
+		blkjob_errmsg(extack, p->attr_source, "'%s' is suspended",
+			      p->source);
+		return -EBUSY;
+	}
+	if (!(dm_table_get_mode(dm->ti->table) & BLKJOB_MODE_WRITE)) {
+		blkjob_errmsg(extack, p->attr_source, "'%s' is read-only",
+			      p->source);
+		return -EACCES;
+	}
+	return 0;
+}
+
+/**
+ * blkjob_dm_attach() - reserve the instance behind p->source for a job
+ * @job: the job
+ * @p: job-new's parameters: source the dm device, target its destination
+ * @extack: for the error message
+ *
+ * The source is looked up by device number, not opened: device-mapper
+ * holds it. The job sees no bio until blkjob_dm_set_hooks(); the
+ * instance stays until the job has detached.
+ *
+ * Context: process; sleeps.
+ * Return: the instance, or an ERR_PTR: -ENODEV (not a blkjob dm device),
+ * -EINVAL (target not the destination leg), -EBUSY (a job is attached).
+ */
+struct blkjob_dm *blkjob_dm_attach(struct blkjob *job,
+				   const struct blkjob_params *p,
+				   struct netlink_ext_ack *extack)
+{
+	dev_t source, target;
+	struct blkjob_dm *dm;
+	int err;
+
+	err = blkjob_dm_lookup(p->source, &source, "source", p->attr_source,
+			       extack);
+	if (!err)
+		err = blkjob_dm_lookup(p->target, &target, "target",
+				       p->attr_target, extack);
+	if (err)
+		return ERR_PTR(err);
+
+	mutex_lock(&blkjob_dm_mutex);
+	dm = blkjob_dm_find(source);
+	if (!dm) {
+		blkjob_errmsg(extack, p->attr_source,
+			      "source '%s' is not a device-mapper device with a '%s' target",
+			      p->source, BLKJOB_DM_NAME);
+		err = -ENODEV;
+		goto unlock;
+	}
+	spin_lock_irq(&dm->lock);
+	err = blkjob_dm_check(dm, p, target, extack);
+	if (!err)
+		dm->job = job;
+	spin_unlock_irq(&dm->lock);
+unlock:
+	mutex_unlock(&blkjob_dm_mutex);
+	if (err)
+		return ERR_PTR(err);
+	blkjob_dm_event(dm);
+	return dm;
+}
+
+/**
+ * blkjob_dm_set_hooks() - start showing the device's bios to the job
+ * @dm: the instance, attached
+ * @hooks: the job's hooks
+ * @priv: the job's state, given to @hooks
+ *
+ * Context: process.
+ */
+void blkjob_dm_set_hooks(struct blkjob_dm *dm,
+			 const struct blkjob_dm_hooks *hooks, void *priv)
+{
+	spin_lock_irq(&dm->lock);
+	dm->priv = priv;
+	dm->hooks = hooks;
+	spin_unlock_irq(&dm->lock);
+}
+
+/**
+ * blkjob_dm_detach() - let go of the instance
+ * @dm: the instance
+ * @pivot: from now on every bio goes to the destination
+ *
+ * Parked bios are routed again (to the destination after a pivot, else to
+ * the source); then wait until the hooks have seen the last completion.
+ * The job must not use @dm afterwards.
+ *
+ * Context: process; sleeps.
+ */
+void blkjob_dm_detach(struct blkjob_dm *dm, bool pivot)
+{
+	struct bio_list held;
+
+	spin_lock_irq(&dm->lock);
+	dm->hooks = NULL;
+	dm->priv = NULL;
+	dm->pivoted |= pivot;
+	dm->hold = false;
+	held = dm->held;
+	bio_list_init(&dm->held);
+	spin_unlock_irq(&dm->lock);
+	blkjob_dm_release(dm, &held);
+	blkjob_dm_wait_users(dm);
+	blkjob_dm_event(dm);
+
+	/* Wake under the lock: dtr frees @dm once it has seen the change. */
+	spin_lock_irq(&dm->lock);
+	dm->job = NULL;
+	wake_up(&dm->wq);
+	spin_unlock_irq(&dm->lock);
+}
+
+/* Two different devices, no overlap (one the whole disk of the other). */
+static bool blkjob_dm_overlap(struct block_device *a, struct block_device *b)
+{
+	if (a == b)
+		return true;
+	return a->bd_disk == b->bd_disk &&
+	       (!bdev_is_partition(a) || !bdev_is_partition(b));
+}
+
+static int blkjob_dm_ctr_check(struct dm_target *ti, struct blkjob_dm *dm)
+{
+	struct block_device *src = dm->src->bdev, *dst = dm->dst->bdev;
+
+	if (ti->begin) {
+		ti->error = "The blkjob target must start at sector 0";
+		return -EINVAL;
+	}
+	if (blkjob_dm_overlap(src, dst)) {
+		ti->error = "Source and destination are the same device";
+		return -EINVAL;
+	}
+	if (ti->len > bdev_nr_sectors(src)) {
+		ti->error = "Source is smaller than the target";
+		return -EINVAL;
+	}
+	if (ti->len > bdev_nr_sectors(dst)) {
+		ti->error = "Destination is smaller than the target";
+		return -EINVAL;
+	}
+	if (bdev_logical_block_size(dst) > bdev_logical_block_size(src)) {
+		ti->error = "Destination logical block size exceeds the source's";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* <source_dev> <dest_dev> */
+static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct mapped_device *md = dm_table_get_md(ti->table);
+	struct blkjob_dm *dm;
+	int err;
+
+	if (argc != 2) {
+		ti->error = "Expected <source_dev> <dest_dev>";
+		return -EINVAL;
+	}
+	dm = kzalloc(sizeof(*dm), GFP_KERNEL);
+	if (!dm) {
+		ti->error = "Cannot allocate the target";
+		return -ENOMEM;
+	}
+	dm->ti = ti;
+	dm->devt = disk_devt(dm_disk(md));
+	spin_lock_init(&dm->lock);
+	init_waitqueue_head(&dm->wq);
+	bio_list_init(&dm->held);
+	INIT_LIST_HEAD(&dm->node);
+
+	err = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table),
+			    &dm->src);
+	if (err) {
+		ti->error = "Cannot get the source device";
+		goto free;
+	}
+	err = dm_get_device(ti, argv[1], dm_table_get_mode(ti->table),
+			    &dm->dst);
+	if (err) {
+		ti->error = "Cannot get the destination device";
+		goto put_src;
+	}
+	err = blkjob_dm_ctr_check(ti, dm);
+	if (err)
+		goto put_dst;
+	err = bioset_init(&dm->bs, BIO_POOL_SIZE, 0, 0);
+	if (err) {
+		ti->error = "Cannot allocate the bioset";
+		goto put_dst;
+	}
+
+	/* Flushes: one per leg. Discards and write-zeroes: source only. */
+	ti->num_flush_bios = 2;
+	ti->num_discard_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct blkjob_dm_io);
+	ti->private = dm;
+
+	mutex_lock(&blkjob_dm_mutex);
+	list_add_tail(&dm->node, &blkjob_dm_list);
+	mutex_unlock(&blkjob_dm_mutex);
+	return 0;
+
+put_dst:
+	dm_put_device(ti, dm->dst);
+put_src:
+	dm_put_device(ti, dm->src);
+free:
+	kfree(dm);
+	return err;
+}
+
+/* Undo our postsuspend's pause, if any. */
+static void blkjob_dm_unpause(struct blkjob_dm *dm)
+{
+	if (!dm->paused_job)
+		return;
+	blkjob_resume_internal(dm->paused_job);
+	blkjob_put(dm->paused_job);
+	dm->paused_job = NULL;
+}
+
+/*
+ * Table reload or removal: force-cancel an attached job and wait until it
+ * has let go (it drains its own I/O to the legs, which stay ours until we
+ * return). dm destroys a table only once no bio of it is in flight.
+ */
+static void blkjob_dm_dtr(struct dm_target *ti)
+{
+	struct blkjob_dm *dm = ti->private;
+	struct blkjob *job;
+
+	mutex_lock(&blkjob_dm_mutex);
+	dm->dying = true;
+	list_del(&dm->node);
+	mutex_unlock(&blkjob_dm_mutex);
+
+	spin_lock_irq(&dm->lock);
+	job = dm->job;
+	if (job)
+		blkjob_get(job);
+	spin_unlock_irq(&dm->lock);
+	if (job) {
+		blkjob_cancel_internal(job);
+		wait_event(dm->wq, !READ_ONCE(dm->job));
+		/* Pairs with the wake-up under the lock in detach. */
+		spin_lock_irq(&dm->lock);
+		spin_unlock_irq(&dm->lock);
+		blkjob_put(job);
+	}
+	blkjob_dm_unpause(dm);
+
+	bioset_exit(&dm->bs);
+	dm_put_device(ti, dm->dst);
+	dm_put_device(ti, dm->src);
+	kfree(dm);
+}
+
+static void blkjob_dm_presuspend(struct dm_target *ti)
+{
+	struct blkjob_dm *dm = ti->private;
+
+	spin_lock_irq(&dm->lock);
+	dm->suspended = true;
+	spin_unlock_irq(&dm->lock);
+}
+
+static void blkjob_dm_presuspend_undo(struct dm_target *ti)
+{
+	struct blkjob_dm *dm = ti->private;
+
+	spin_lock_irq(&dm->lock);
+	dm->suspended = false;
+	spin_unlock_irq(&dm->lock);
+}
+
+/*
+ * dm has drained the device's bios: pause the attached job too (counted
+ * with the user's pause), so that nothing moves on the legs until resume.
+ * The job stops at its next pause point, once its own I/O has drained.
+ */
+static void blkjob_dm_postsuspend(struct dm_target *ti)
+{
+	struct blkjob_dm *dm = ti->private;
+	struct blkjob *job;
+
+	if (dm->paused_job)
+		return;
+	spin_lock_irq(&dm->lock);
+	job = dm->job;
+	if (job)
+		blkjob_get(job);
+	spin_unlock_irq(&dm->lock);
+	if (!job)
+		return;
+	blkjob_pause_internal(job);
+	dm->paused_job = job;
+}
+
+static void blkjob_dm_resume(struct dm_target *ti)
+{
+	struct blkjob_dm *dm = ti->private;
+
+	blkjob_dm_unpause(dm);
+	spin_lock_irq(&dm->lock);
+	dm->suspended = false;
+	spin_unlock_irq(&dm->lock);
+	mutex_lock(&blkjob_dm_mutex);
+	dm->resumed = true;
+	mutex_unlock(&blkjob_dm_mutex);
+}
+
+static void blkjob_dm_status(struct dm_target *ti, status_type_t type,
+			     unsigned int status_flags, char *result,
+			     unsigned int maxlen)
+{
+	struct blkjob_dm *dm = ti->private;
+	enum blkjob_job_status status = 0;
+	u64 offset = 0, len = 0;
+	struct blkjob *job;
+	unsigned int sz = 0;
+	bool pivoted;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		spin_lock_irq(&dm->lock);
+		pivoted = dm->pivoted;
+		job = dm->job;
+		if (job)
+			blkjob_get(job);
+		spin_unlock_irq(&dm->lock);
+		if (job) {
+			/* A snapshot; job->lock nests in no irq-safe lock. */
+			status = READ_ONCE(job->status);
+			spin_lock(&job->lock);
+			offset = job->offset;
+			len = job->len;
+			spin_unlock(&job->lock);
+		}
+		DMEMIT("%s ", pivoted ? "destination" : "source");
+		if (job)
+			DMEMIT("%s %s %llu/%llu", job->id,
+			       blkjob_status_name(status),
+			       offset >> SECTOR_SHIFT, len >> SECTOR_SHIFT);
+		else
+			DMEMIT("- - 0/0");
+		if (job)
+			blkjob_put(job);
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s %s", dm->src->name, dm->dst->name);
+		break;
+	case STATUSTYPE_IMA:
+		*result = '\0';
+		break;
+	}
+}
+
+static int blkjob_dm_iterate_devices(struct dm_target *ti,
+				     iterate_devices_callout_fn fn, void *data)
+{
+	struct blkjob_dm *dm = ti->private;
+	int ret;
+
+	ret = fn(ti, dm->src, 0, ti->len, data);
+	if (!ret)
+		ret = fn(ti, dm->dst, 0, ti->len, data);
+	return ret;
+}
+
+static struct target_type blkjob_dm_target = {
+	.name		 = BLKJOB_DM_NAME,
+	.version	 = {1, 0, 0},
+	.features	 = DM_TARGET_SINGLETON,
+	.module		 = THIS_MODULE,
+	.ctr		 = blkjob_dm_ctr,
+	.dtr		 = blkjob_dm_dtr,
+	.map		 = blkjob_dm_map,
+	.end_io		 = blkjob_dm_end_io,
+	.presuspend	 = blkjob_dm_presuspend,
+	.presuspend_undo = blkjob_dm_presuspend_undo,
+	.postsuspend	 = blkjob_dm_postsuspend,
+	.resume		 = blkjob_dm_resume,
+	.status		 = blkjob_dm_status,
+	.iterate_devices = blkjob_dm_iterate_devices,
+};
+
+/**
+ * blkjob_dm_init() - register the target type
+ *
+ * Context: module init.
+ * Return: 0 or -errno.
+ */
+int blkjob_dm_init(void)
+{
+	return dm_register_target(&blkjob_dm_target);
+}
+
+/**
+ * blkjob_dm_exit() - unregister the target type
+ *
+ * dm holds a module reference per table using the target, so no instance
+ * is left here.
+ *
+ * Context: module exit.
+ */
+void blkjob_dm_exit(void)
+{
+	dm_unregister_target(&blkjob_dm_target);
+}
