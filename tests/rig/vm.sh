@@ -21,7 +21,7 @@ test_lsmod() { expect_rc 0 --kernel "$1" -- sh -c 'lsmod | grep blkjob'; }
 test_warn_fails() {
 	expect_rc 125 -- insmod "build/6.12/tests/kmod/blkjob_test_warn.ko"
 }
-test_timeout() { expect_rc 124 --timeout 25 -- sleep 600; }
+test_timeout() { expect_rc 124 --timeout 15 -- sleep 600; }
 test_writable_tree() {
 	local f=build/rig-$$
 	rm -f "$f"
