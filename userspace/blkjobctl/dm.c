@@ -866,7 +866,7 @@ static int route_through_target(struct plumb *pl, dev_t dst)
 static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 		    dev_t dst, uint64_t dst_bytes)
 {
-	char uuid[DM_UUID_LEN];
+	char uuid[DM_UUID_LEN], name[DM_NAME_LEN];
 	struct table t;
 	uint64_t bytes;
 	bool ok;
@@ -889,7 +889,9 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 		return dm_fail("cannot create %s through blkjob (see dmesg)",
 			       pl->name);
 	kill_point("resume");
-	return plumb_read(pl, pl->name);
+	/* plumb_read() rewrites pl->name: give it a copy. */
+	snprintf(name, sizeof(name), "%s", pl->name);
+	return plumb_read(pl, name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -969,6 +971,8 @@ static void say_outcome(struct live *l, enum outcome out)
 	}
 }
 
+static int wait_detached(struct plumb *pl);
+
 /* Retire the plumbing after the job ended, and say so. */
 static int finish_live(struct live *l, int code)
 {
@@ -1029,11 +1033,15 @@ static int wait_live(struct live *l)
 		fail(l->ctx, err);
 		return left_running(l);
 	}
-	o.status = -1;
-	code = wait_job(l->ctx, &o, &l->job);
-	if (!o.over)
+	/*
+	 * Completing, the job may end and be dismissed before a job-get
+	 * could see it: follow the target's status, which shows the job
+	 * until it detaches, then the leg tells whether it pivoted.
+	 */
+	if (wait_detached(&l->pl))
 		return left_running(l);
-	return finish_live(l, code);
+	return finish_live(l, strcmp(l->pl.leg, "destination") ?
+			      EXIT_FAIL : EXIT_OK);
 }
 
 /* Undo a half-made setup after a failure; the failure is already reported. */
