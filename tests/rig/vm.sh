@@ -21,6 +21,9 @@ test_lsmod() { expect_rc 0 --kernel "$1" -- sh -c 'lsmod | grep blkjob'; }
 test_warn_fails() {
 	expect_rc 125 -- insmod "build/6.12/tests/kmod/blkjob_test_warn.ko"
 }
+test_user_warning_ok() {
+	expect_rc 0 -- sh -c 'echo "sha256sum: WARNING: 1 checksum did NOT match"'
+}
 test_timeout() { expect_rc 124 --timeout 15 -- sleep 600; }
 test_writable_tree() {
 	local f=build/rig-$$
@@ -31,13 +34,15 @@ test_writable_tree() {
 }
 
 cd "$top" || exit 1
-ktap_plan 8
+ktap_plan 9
 ktap_run "vm: true exits 0" test_true
 ktap_run "vm: false exits 1" test_false
 ktap_run "vm: exit status passes through" test_status
 ktap_run "vm: blkjob loaded on 6.1" test_lsmod 6.1
 ktap_run "vm: blkjob loaded on 6.12" test_lsmod 6.12
 ktap_run "vm: a guest WARN fails the run" test_warn_fails
+ktap_run "vm: a command's own WARNING output is not a kernel report" \
+	test_user_warning_ok
 ktap_run "vm: hard timeout" test_timeout
 ktap_run "vm: source tree writable from the guest" test_writable_tree
 ktap_finish
