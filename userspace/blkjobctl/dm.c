@@ -1197,6 +1197,8 @@ static int wait_detached(struct plumb *pl)
 
 	snprintf(name, sizeof(name), "%s", pl->name);
 	catch_signals();
+	/* What we last read may predate the job: read the status afresh. */
+	ret = plumb_read(pl, name);
 	while (!ret && job_active(pl)) {
 		if (interrupted)
 			return err_msg("interrupted; job '%s' goes on",
