@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# An LVM logical volume (lvm2 from the host) with a mounted ext4 under a
+# writer, moved live onto another disk with 'blkjobctl mirror ... complete'.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
+. "$top/tests/lib/live.sh"
+vg=bjvg$$
+lvm_cleanup() {
+	writer_stop >/dev/null 2>&1
+	umount "$live_dir/mnt-lvm" 2>/dev/null
+	dmsetup remove "$vg-lv" 2>/dev/null
+	vgremove -f "$vg" >/dev/null 2>&1
+	live_cleanup
+}
+trap lvm_cleanup EXIT
+
+# No udev in the VM: lvm makes its own nodes and does not wait for udev.
+export LVM_SYSTEM_DIR=$live_dir/lvm
+mkdir -p "$LVM_SYSTEM_DIR"
+cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 }
+global { locking_dir = "$live_dir/lvm" }
+EOF
+
+test_lvm_move() {
+	local pv dst mnt=$live_dir/mnt-lvm lvdev out rc size
+	pv=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	pvcreate -q "$pv" >/dev/null || return 1
+	vgcreate -q "$vg" "$pv" >/dev/null || return 1
+	lvcreate -q -y -L 48M -n lv "$vg" >/dev/null || return 1
+	lvdev=/dev/$vg/lv
+	[ -b "$lvdev" ] || die "no $lvdev" || return 1
+	size=$(blockdev --getsz "$lvdev")
+	echo "$vg/lv: $(dmsetup table "$vg-lv")"
+	mkfs_mount "$lvdev" "$mnt" || return 1
+	writer_start "$mnt" 200 0.02
+	sleep 1
+	"$ctl" mirror "$lvdev" "$dst" id lvmove wait complete \
+		>"$live_dir/out" 2>&1 && rc=0 || rc=$?
+	tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 4
+	expect_eq "$rc" 0 "blkjobctl mirror $lvdev $dst wait complete" ||
+		return 1
+	writer_stop || return 1
+	echo "$vg/lv now: $(dmsetup table "$vg-lv")"
+	expect_table "$vg-lv" "0 $size linear $(devno "$dst") 0" || return 1
+	expect_no_blkjob "$vg-lv" || return 1
+	# The LV's dm device keeps its identity: same name, same uuid.
+	dmsetup info -c --noheadings -o uuid "$vg-lv" | grep -q '^LVM-' ||
+		die "lost its LVM uuid" || return 1
+	umount "$mnt" || return 1
+	fsck.ext4 -fn "$lvdev" >/dev/null 2>&1 || die "fsck not clean" ||
+		return 1
+	mount -o ro "$lvdev" "$mnt" && verify_manifest && umount "$mnt" ||
+		return 1
+	# The old PV is no longer under the LV.
+	! dmsetup deps "$vg-lv" | grep -q "($(devno "$pv" | sed 's/:/, /'))" ||
+		die "still on the old PV" || return 1
+	lvs --noheadings -o lv_name "$vg" | grep -q lv ||
+		die "lvs no longer lists the LV"
+}
+
+ktap_plan 1
+if ! command -v lvcreate >/dev/null; then
+	ktap_skip "LVM LV moved live onto another disk" "no lvm2"
+else
+	ktap_run "LVM LV moved live onto another disk" test_lvm_move
+fi
+ktap_finish
