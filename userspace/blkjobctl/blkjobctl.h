@@ -119,6 +119,7 @@ struct request {
 	struct blkjob_job_params params;	/* new, copy */
 	bool wait;				/* new/copy ... wait */
 	bool complete;				/* mirror ... complete */
+	bool below_lvm;				/* mirror ... below-lvm */
 	bool force;				/* cancel, restore */
 	const char *dev;			/* wrap DEV, restore SRC */
 	const char *name;			/* wrap DEV NAME */

@@ -800,6 +800,25 @@ static int check_dm_src(struct plumb *pl)
 	return 0;
 }
 
+/* LVM names its LVs' dm devices with uuids "LVM-<vg uuid><lv uuid>". */
+static bool is_lvm(const struct plumb *pl)
+{
+	return !strncmp(pl->uuid, "LVM-", 4);
+}
+
+/*
+ * A completed mirror changes the mapping under LVM, whose metadata keeps the
+ * LV on its old extents: the next activation or refresh maps the old, stale
+ * data back under a filesystem that has moved on. Only on request.
+ */
+static int check_lvm(const struct plumb *pl, const struct request *req)
+{
+	if (req->cmd != CMD_MIRROR || !is_lvm(pl) || req->below_lvm)
+		return 0;
+	return err_msg("%s is an LVM logical volume: a mirror moves it below LVM, whose metadata would still place it on its old disk, so a later activation or 'lvchange --refresh' maps the stale data back. Use pvmove for a permanent move, or add 'below-lvm' to move it anyway (see blkjobctl(8), LVM)",
+		       pl->name);
+}
+
 /* Step 1: the helper keeps NAME's current table. Reused if it is that. */
 static int make_helper(struct plumb *pl)
 {
@@ -957,6 +976,10 @@ static void say_outcome(struct live *l, enum outcome out)
 	case OUT_DESTINATION:
 		pr_text(p, "%s: now maps linear onto %s; blkjob retired\n",
 			l->pl.name, l->dst_path);
+		if (is_lvm(&l->pl))
+			fprintf(stderr,
+				"Warning: LVM's metadata still places %s on its old disk; do not deactivate or refresh it (see blkjobctl(8), LVM).\n",
+				l->pl.name);
 		break;
 	case OUT_ORIGINAL:
 		pr_text(p, "%s: original mapping restored; blkjob retired\n",
@@ -1081,6 +1104,8 @@ static int setup_live(struct live *l, const struct src *s)
 		return make_tmp(&l->pl, s, req->dev, l->dst, l->dst_bytes);
 	}
 	ret = check_dm_src(&l->pl);
+	if (!ret)
+		ret = check_lvm(&l->pl, req);
 	if (ret)
 		return ret;
 	len = table_size(&l->pl.live);

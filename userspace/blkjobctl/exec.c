@@ -365,6 +365,12 @@ static void draw_bar(struct waiter *w)
 	fflush(stdout);
 }
 
+/*
+ * A cancelled job concludes with QEMU's error for -ECANCELED; a waiter that
+ * started after the cancel sees only that, not the cancelled event.
+ */
+#define CANCELED_ERROR "Operation canceled"
+
 /* 1 when the wait is over (result in *code), 0 to keep waiting. */
 static int wait_done(struct waiter *w, int *code)
 {
@@ -382,12 +388,12 @@ static int wait_done(struct waiter *w, int *code)
 		fprintf(stderr, "Error: job '%s' ended before reaching status '%s'.\n",
 			w->id, blkjob_job_status_str(w->want));
 		*code = EXIT_FAIL;
+	} else if (w->cancelled || !strcmp(j->error, CANCELED_ERROR)) {
+		fprintf(stderr, "Error: job '%s' was cancelled.\n", w->id);
+		*code = EXIT_FAIL;
 	} else if (j->error[0]) {
 		fprintf(stderr, "Error: job '%s' failed: %s.\n", w->id,
 			j->error);
-		*code = EXIT_FAIL;
-	} else if (w->cancelled) {
-		fprintf(stderr, "Error: job '%s' was cancelled.\n", w->id);
 		*code = EXIT_FAIL;
 	} else {
 		*code = EXIT_OK;

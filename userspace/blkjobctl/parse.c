@@ -71,7 +71,7 @@ void print_usage(FILE *fp)
 "                 job ID TYPE SOURCE TARGET [JOB-OPTS] [job ...]\n"
 "           | monitor [-t]\n"
 "           | wait ID [status STATUS] [timeout SECONDS]\n"
-"           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete]\n"
+"           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete] [below-lvm]\n"
 "           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
 "           | wrap DEV NAME | restore SRC [wait] [force]\n"
 "           | help | version }\n"
@@ -379,16 +379,33 @@ static int parse_new(struct request *req, struct args *a)
 	return peek(a) ? unknown_arg(req, peek(a)) : 0;
 }
 
-/* "complete": mirror only; it implies waiting. */
-static int parse_complete(struct request *req, struct args *a)
+/*
+ * Mirror only: "complete" (it implies waiting) and "below-lvm" (the
+ * acknowledgement that moving an LVM volume leaves LVM's metadata behind).
+ */
+static int parse_mirror_flag(struct request *req, struct args *a)
 {
-	if (req->cmd != CMD_MIRROR || !peek(a) || strcmp(peek(a), "complete"))
+	bool *flag;
+
+	if (req->cmd != CMD_MIRROR || !peek(a))
 		return 0;
-	if (req->complete)
-		return usage_err(req, "'complete' given twice");
-	req->complete = true;
+	if (!strcmp(peek(a), "complete"))
+		flag = &req->complete;
+	else if (!strcmp(peek(a), "below-lvm"))
+		flag = &req->below_lvm;
+	else
+		return 0;
+	if (*flag)
+		return usage_err(req, "'%s' given twice", peek(a));
+	*flag = true;
 	a->i++;
 	return 1;
+}
+
+static bool is_mirror_flag(const struct request *req, const char *w)
+{
+	return req->cmd == CMD_MIRROR &&
+	       (!strcmp(w, "complete") || !strcmp(w, "below-lvm"));
 }
 
 /* copy, mirror, backup: SOURCE TARGET [id ID] [JOB-OPTS] [wait] ... */
@@ -416,7 +433,7 @@ static int parse_copy(struct request *req, struct args *a)
 				return -1;
 			continue;
 		}
-		ret = parse_complete(req, a);
+		ret = parse_mirror_flag(req, a);
 		if (ret < 0)
 			return -1;
 		if (ret)
@@ -424,7 +441,7 @@ static int parse_copy(struct request *req, struct args *a)
 		if (parse_job_opts(req, a, p, true))
 			return -1;
 		if (peek(a) && strcmp(peek(a), "id") &&
-		    !(req->cmd == CMD_MIRROR && !strcmp(peek(a), "complete")))
+		    !is_mirror_flag(req, peek(a)))
 			return unknown_arg(req, peek(a));
 	}
 	/* No id: exec picks a free "<type>N". */

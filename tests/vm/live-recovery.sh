@@ -13,8 +13,9 @@ MB=32
 SECTORS=$((MB * 2048))
 vol=bjr$$
 mnt=$live_dir/mnt
-disk_a=
-disk_b=
+# The disk the volume is on and the spare one. Tests run in subshells, so
+# they live in files: a retire test swaps them.
+disks() { read -r disk_a disk_b <"$live_dir/disks"; }
 
 # The filesystem works: what was written reads back, new writes land.
 fs_ok() {
@@ -36,6 +37,7 @@ not_suspended() {
 
 setup() {
 	disk_a=$(mkloop $MB) && disk_b=$(mkloop $MB) || return 1
+	echo "$disk_a $disk_b" >"$live_dir/disks"
 	"$ctl" -q wrap "$disk_a" "$vol" || return 1
 	live_dm "$vol"
 	mkfs_mount "/dev/mapper/$vol" "$mnt" || return 1
@@ -54,7 +56,8 @@ kill_at() {
 
 # Killed while setting up: restore gives back the original mapping.
 setup_step() {
-	local step=$1 out rc
+	local step=$1 out rc disk_a disk_b
+	disks
 	kill_at "$step" mirror "/dev/mapper/$vol" "$disk_b" id r-$step \
 		speed 1M || return 1
 	case $step in
@@ -94,7 +97,8 @@ setup_step() {
 
 # Killed while retiring a completed mirror: restore maps onto the new disk.
 retire_step() {
-	local step=$1 t
+	local step=$1 disk_a disk_b
+	disks
 	kill_at "$step" mirror "/dev/mapper/$vol" "$disk_b" id r-$step \
 		wait complete || return 1
 	echo "after $step: $(dmsetup table "$vol")"
@@ -104,13 +108,14 @@ retire_step() {
 	not_suspended || return 1
 	fs_ok || return 1
 	# Next round goes the other way.
-	t=$disk_a disk_a=$disk_b disk_b=$t
+	echo "$disk_b $disk_a" >"$live_dir/disks"
 }
 
 # The kernel refuses the table (a destination with 4 KiB logical blocks
 # under a 512-byte source): rolled back at once, nothing left behind.
 refused_reload() {
-	local big out rc
+	local big out rc disk_a disk_b
+	disks
 	big=$(mkloop $MB 4096) || return 1
 	out=$("$ctl" mirror "/dev/mapper/$vol" "$big" 2>&1) && rc=0 || rc=$?
 	echo "$out"

@@ -37,10 +37,20 @@ test_lvm_move() {
 	mkfs_mount "$lvdev" "$mnt" || return 1
 	writer_start "$mnt" 200 0.02
 	sleep 1
-	"$ctl" mirror "$lvdev" "$dst" id lvmove wait complete \
+	# Refused unless the user accepts that LVM's metadata stays behind.
+	out=$("$ctl" mirror "$lvdev" "$dst" id lvmove 2>&1) && rc=0 || rc=$?
+	expect_eq "$rc" 1 "blkjobctl mirror $lvdev without below-lvm" ||
+		return 1
+	grep -q "is an LVM logical volume: .* add 'below-lvm'" <<<"$out" ||
+		die "message: $out" || return 1
+	expect_table "$vg-lv" "0 $size linear $(devno "$pv") 2048" || return 1
+	"$ctl" mirror "$lvdev" "$dst" id lvmove wait complete below-lvm \
 		>"$live_dir/out" 2>&1 && rc=0 || rc=$?
 	tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 4
-	expect_eq "$rc" 0 "blkjobctl mirror $lvdev $dst wait complete" ||
+	expect_eq "$rc" 0 "blkjobctl mirror $lvdev $dst wait complete below-lvm" ||
+		return 1
+	grep -q "^Warning: LVM's metadata still places $vg-lv on its old disk" \
+		"$live_dir/out" || die "no warning about LVM's metadata" ||
 		return 1
 	writer_stop || return 1
 	echo "$vg/lv now: $(dmsetup table "$vg-lv")"
