@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The chunk engine of the live job types (mirror, backup). A pool of
+ * The chunk engine of every job type (copy, mirror, backup). A pool of
  * buffers is allocated once when the job is created, so that the hot path
  * allocates only bios. A chunk is read from one device into its pages and
  * then written from the same pages to another; a chunk larger than

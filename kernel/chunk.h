@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The chunk engine shared by the mirror and backup job types: a pool of
+ * The chunk engine shared by the job types (copy, mirror, backup): a pool of
  * buffers allocated when the job is created, each read from one device and
  * written to another asynchronously, completions handed to the job's
  * kthread. See chunk.c.

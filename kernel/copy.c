@@ -3,48 +3,21 @@
  * The copy job: a whole source block device onto a target block device,
  * both held exclusively by the job (nobody else writes them meanwhile).
  *
- * A pool of chunk buffers is allocated once when the job is created. Each
- * chunk reads granularity bytes of the source into its pages, then writes
- * the same pages to the target; up to buf-size / granularity chunks are in
- * flight. Bio completions run in interrupt context and only queue the
- * chunk and wake the kthread, which submits the write, accounts progress,
- * applies the error policies, rate-limits new reads and honours pauses
- * and cancels. The target is flushed at the end.
+ * It runs on the chunk engine (chunk.c): each chunk reads granularity
+ * bytes of the source into its pages, then writes the same pages to the
+ * target; up to buf-size / granularity chunks are in flight. The kthread
+ * submits the write of what was read, accounts progress, applies the error
+ * policies, rate-limits new reads and honours pauses and cancels. The
+ * target is flushed at the end.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bio.h>
 #include <linux/blkdev.h>
-#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "blkjob.h"
+#include "chunk.h"
 #include "compat.h"
-
-/* Most chunks in flight: bounds the pool for small granularities. */
-#define COPY_MAX_CHUNKS 256
-
-/**
- * struct copy_chunk - one buffer of the pool
- * @list: on the free, retry or done list
- * @c: the copy job
- * @pages: the buffer, granularity bytes
- * @pos: source and target offset in bytes
- * @len: bytes, granularity but for the device's tail
- * @writing: the I/O in flight, or that failed, is the write
- * @bios: bios still in flight for this chunk
- * @error: the first bio error, set from bio completions
- */
-struct copy_chunk {
-	struct list_head list;
-	struct copy *c;
-	struct page **pages;
-	u64 pos;
-	u32 len;
-	bool writing;
-	atomic_t bios;
-	int error;
-};
 
 /**
  * struct copy - the copy job's state
@@ -52,98 +25,27 @@ struct copy_chunk {
  * @src: the source device
  * @dst: the target device
  * @len: bytes to copy (the source's size)
- * @nr_chunks: chunks in the pool
- * @pages_per_chunk: pages per chunk
- * @chunks: the pool
- * @pages: every page of the pool
- * @free: idle chunks; kthread only
+ * @pool: the chunk buffers
  * @retry: chunks whose I/O failed under the stop policy; kthread only
- * @in_flight: chunks with I/O in flight; kthread only
+ * @nr_retry: chunks on @retry (the pool counts them in flight)
  * @next_pos: next offset to read; kthread only
  * @error: the error that ends the job; kthread only
- * @done_lock: protects @done; taken from bio completions
- * @done: chunks whose I/O completed
  */
 struct copy {
 	struct blkjob *job;
 	struct blkjob_bdev src;
 	struct blkjob_bdev dst;
 	u64 len;
-	unsigned int nr_chunks;
-	unsigned int pages_per_chunk;
-	struct copy_chunk *chunks;
-	struct page **pages;
-
-	struct list_head free;
+	struct blkjob_pool pool;
 	struct list_head retry;
-	unsigned int in_flight;
+	unsigned int nr_retry;
 	u64 next_pos;
 	int error;
-
-	spinlock_t done_lock;
-	struct list_head done;
 };
 
-/* Interrupt context: record, queue, wake; nothing else. */
-static void copy_end_io(struct bio *bio)
+static void copy_submit(struct copy *c, struct blkjob_chunk *ch, bool write)
 {
-	struct copy_chunk *ch = bio->bi_private;
-	struct copy *c = ch->c;
-	unsigned long flags;
-
-	if (bio->bi_status)
-		cmpxchg(&ch->error, 0, blk_status_to_errno(bio->bi_status));
-	bio_put(bio);
-	if (!atomic_dec_and_test(&ch->bios))
-		return;
-
-	/*
-	 * Wake under done_lock: once the kthread has taken the chunk off
-	 * @done under that lock, this function no longer touches the job.
-	 */
-	spin_lock_irqsave(&c->done_lock, flags);
-	list_add_tail(&ch->list, &c->done);
-	wake_up(&c->job->wq);
-	spin_unlock_irqrestore(&c->done_lock, flags);
-}
-
-/* Read the chunk from the source, or write it to the target. */
-static void copy_submit(struct copy *c, struct copy_chunk *ch, bool write)
-{
-	struct block_device *bdev = write ? c->dst.bdev : c->src.bdev;
-	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
-	unsigned int npages = DIV_ROUND_UP(ch->len, PAGE_SIZE);
-	unsigned int nbios = DIV_ROUND_UP(npages, BIO_MAX_VECS);
-	sector_t sector = ch->pos >> SECTOR_SHIFT;
-	unsigned int page = 0;
-	u32 left = ch->len;
-
-	ch->writing = write;
-	ch->error = 0;
-	atomic_set(&ch->bios, nbios);
-	c->in_flight++;
-
-	while (nbios--) {
-		unsigned int n = min_t(unsigned int, npages - page,
-				       BIO_MAX_VECS);
-		struct bio *bio;
-
-		/* Never fails: GFP_NOIO may wait on the bio_set's mempool. */
-		bio = bio_alloc(bdev, n, opf, GFP_NOIO);
-		bio->bi_iter.bi_sector = sector;
-		bio->bi_end_io = copy_end_io;
-		bio->bi_private = ch;
-		for (; n; n--, page++) {
-			u32 seg = min_t(u32, left, PAGE_SIZE);
-
-			if (WARN_ON_ONCE(bio_add_page(bio, ch->pages[page],
-						      seg, 0) != seg))
-				cmpxchg(&ch->error, 0, -EIO);
-			left -= seg;
-			sector += seg >> SECTOR_SHIFT;
-		}
-		submit_bio(bio);
-	}
+	blkjob_chunk_submit(ch, write ? c->dst.bdev : c->src.bdev, write);
 }
 
 static bool copy_stopping(struct copy *c)
@@ -152,7 +54,7 @@ static bool copy_stopping(struct copy *c)
 }
 
 /* A chunk's I/O failed: what its error policy says. */
-static void copy_failed(struct copy *c, struct copy_chunk *ch)
+static void copy_failed(struct copy *c, struct blkjob_chunk *ch)
 {
 	enum blkjob_io_operation op = ch->writing ? BLKJOB_IO_OPERATION_WRITE :
 						    BLKJOB_IO_OPERATION_READ;
@@ -160,11 +62,12 @@ static void copy_failed(struct copy *c, struct copy_chunk *ch)
 	switch (blkjob_error_action(c->job, op, ch->error)) {
 	case BLKJOB_ERROR_ACTION_IGNORE:
 		blkjob_progress(c->job, ch->len);
-		list_add(&ch->list, &c->free);
+		blkjob_chunk_put(ch);
 		break;
 	case BLKJOB_ERROR_ACTION_STOP:
 		/* The job pauses; resume retries this very I/O. */
 		list_add_tail(&ch->list, &c->retry);
+		c->nr_retry++;
 		break;
 	default:
 		if (!c->error) {
@@ -173,7 +76,7 @@ static void copy_failed(struct copy *c, struct copy_chunk *ch)
 					 ch->writing ? "write" : "read",
 					 ch->pos, ch->error);
 		}
-		list_add(&ch->list, &c->free);
+		blkjob_chunk_put(ch);
 		break;
 	}
 }
@@ -181,25 +84,21 @@ static void copy_failed(struct copy *c, struct copy_chunk *ch)
 /* Take in completed chunks: write what was read, account what was written. */
 static void copy_reap(struct copy *c)
 {
-	struct copy_chunk *ch, *tmp;
+	struct blkjob_chunk *ch, *tmp;
 	LIST_HEAD(done);
 
-	spin_lock_irq(&c->done_lock);
-	list_splice_init(&c->done, &done);
-	spin_unlock_irq(&c->done_lock);
-
+	blkjob_pool_reap(&c->pool, &done);
 	list_for_each_entry_safe(ch, tmp, &done, list) {
 		list_del(&ch->list);
-		c->in_flight--;
-		if (copy_stopping(c))
-			list_add(&ch->list, &c->free);
-		else if (ch->error)
+		if (copy_stopping(c)) {
+			blkjob_chunk_put(ch);
+		} else if (ch->error) {
 			copy_failed(c, ch);
-		else if (!ch->writing)
+		} else if (!ch->writing) {
 			copy_submit(c, ch, true);
-		else {
+		} else {
 			blkjob_progress(c->job, ch->len);
-			list_add(&ch->list, &c->free);
+			blkjob_chunk_put(ch);
 		}
 	}
 }
@@ -208,7 +107,7 @@ static bool copy_io_done(struct blkjob *job)
 {
 	struct copy *c = job->priv;
 
-	return !list_empty_careful(&c->done);
+	return blkjob_pool_has_done(&c->pool);
 }
 
 /* Wait for in-flight I/O only: draining before a pause or the end. */
@@ -218,12 +117,8 @@ static void copy_wait_io(struct copy *c)
 }
 
 /* Start reading the next chunk of the source; returns its length. */
-static u32 copy_read_next(struct copy *c)
+static u32 copy_read_next(struct copy *c, struct blkjob_chunk *ch)
 {
-	struct copy_chunk *ch;
-
-	ch = list_first_entry(&c->free, struct copy_chunk, list);
-	list_del(&ch->list);
 	ch->pos = c->next_pos;
 	ch->len = min_t(u64, c->job->granularity, c->len - c->next_pos);
 	c->next_pos += ch->len;
@@ -234,14 +129,14 @@ static u32 copy_read_next(struct copy *c)
 static int copy_run(struct blkjob *job)
 {
 	struct copy *c = job->priv;
-	struct copy_chunk *ch;
+	struct blkjob_chunk *ch;
 	u64 deadline = 0;
 
 	for (;;) {
 		copy_reap(c);
 		if (copy_stopping(c) || blkjob_pause_requested(job)) {
 			/* Progress must not move once stopped or paused. */
-			if (c->in_flight) {
+			if (c->pool.in_flight > c->nr_retry) {
 				copy_wait_io(c);
 				continue;
 			}
@@ -251,25 +146,31 @@ static int copy_run(struct blkjob *job)
 			continue;
 		}
 		if (!list_empty(&c->retry)) {
-			ch = list_first_entry(&c->retry, struct copy_chunk,
+			ch = list_first_entry(&c->retry, struct blkjob_chunk,
 					      list);
 			list_del(&ch->list);
+			c->nr_retry--;
 			copy_submit(c, ch, ch->writing);
 			continue;
 		}
-		if (c->next_pos < c->len && !list_empty(&c->free)) {
-			if (deadline) {
-				blkjob_wait(job, &deadline, copy_io_done);
-				continue;
-			}
-			deadline = blkjob_ratelimit(job, copy_read_next(c));
+		ch = c->next_pos < c->len && !deadline ?
+		     blkjob_chunk_get(&c->pool) : NULL;
+		if (ch) {
+			deadline = blkjob_ratelimit(job, copy_read_next(c, ch));
 			continue;
 		}
-		if (!c->in_flight)
+		if (!c->pool.in_flight && c->next_pos >= c->len)
 			break;
 		blkjob_wait(job, &deadline, copy_io_done);
 	}
 
+	/* Cancelled while stopped: chunks waiting for a retry go back. */
+	while ((ch = list_first_entry_or_null(&c->retry, struct blkjob_chunk,
+					      list))) {
+		list_del(&ch->list);
+		c->nr_retry--;
+		blkjob_chunk_put(ch);
+	}
 	if (c->error)
 		return c->error;
 	if (blkjob_is_cancelled(job))
@@ -317,15 +218,13 @@ static bool copy_overlap(struct block_device *a, struct block_device *b)
 
 /* The devices' sizes and block sizes, and the chunking asked for. */
 static int copy_check(struct blkjob *job, struct copy *c,
-		      const struct blkjob_params *p,
+		      const struct blkjob_params *p, unsigned int *nr_chunks,
 		      struct netlink_ext_ack *extack)
 {
 	struct block_device *src = c->src.bdev, *dst = c->dst.bdev;
 	unsigned int slbs = bdev_logical_block_size(src);
 	unsigned int tlbs = bdev_logical_block_size(dst);
 	u64 tlen = bdev_nr_bytes(dst);
-	u32 gran;
-	u64 buf;
 
 	if (copy_overlap(src, dst)) {
 		blkjob_errmsg(extack, p->attr_target,
@@ -350,68 +249,13 @@ static int copy_check(struct blkjob *job, struct copy *c,
 			      tlbs, slbs);
 		return -EINVAL;
 	}
-
-	gran = p->granularity ?: BLKJOB_DEFAULT_GRANULARITY;
-	/* A power of two, as is slbs, itself a multiple of tlbs. */
-	if (gran % slbs) {
-		blkjob_errmsg(extack, p->attr_granularity,
-			      "granularity %u is not a multiple of the logical block size %u",
-			      gran, slbs);
-		return -EINVAL;
-	}
-	buf = p->buf_size ?: BLKJOB_DEFAULT_BUF_SIZE;
-	if (buf > BLKJOB_MAX_BUF_SIZE) {
-		blkjob_errmsg(extack, p->attr_buf_size,
-			      "buf-size %llu exceeds %u", buf,
-			      BLKJOB_MAX_BUF_SIZE);
-		return -EINVAL;
-	}
-	c->nr_chunks = min_t(u64, DIV_ROUND_UP_ULL(buf, gran), COPY_MAX_CHUNKS);
-	c->pages_per_chunk = DIV_ROUND_UP(gran, PAGE_SIZE);
-	job->granularity = gran;
-	job->buf_size = (u64)c->nr_chunks * gran;
-	return 0;
-}
-
-static void copy_free_pool(struct copy *c)
-{
-	unsigned int i;
-
-	if (c->pages)
-		for (i = 0; i < c->nr_chunks * c->pages_per_chunk; i++)
-			if (c->pages[i])
-				__free_page(c->pages[i]);
-	kvfree(c->pages);
-	kvfree(c->chunks);
-}
-
-/* Every buffer the job will use, allocated once, up front. */
-static int copy_alloc_pool(struct copy *c)
-{
-	unsigned int i, nr_pages = c->nr_chunks * c->pages_per_chunk;
-
-	c->pages = kvcalloc(nr_pages, sizeof(*c->pages), GFP_KERNEL);
-	c->chunks = kvcalloc(c->nr_chunks, sizeof(*c->chunks), GFP_KERNEL);
-	if (!c->pages || !c->chunks)
-		return -ENOMEM;
-	for (i = 0; i < nr_pages; i++) {
-		c->pages[i] = alloc_page(GFP_KERNEL);
-		if (!c->pages[i])
-			return -ENOMEM;
-	}
-	for (i = 0; i < c->nr_chunks; i++) {
-		struct copy_chunk *ch = &c->chunks[i];
-
-		ch->c = c;
-		ch->pages = &c->pages[i * c->pages_per_chunk];
-		list_add_tail(&ch->list, &c->free);
-	}
-	return 0;
+	return blkjob_chunk_sizing(job, p, src, dst, nr_chunks, extack);
 }
 
 static int copy_create(struct blkjob *job, const struct blkjob_params *p,
 		       struct netlink_ext_ack *extack)
 {
+	unsigned int nr_chunks;
 	struct copy *c;
 	int err;
 
@@ -419,10 +263,7 @@ static int copy_create(struct blkjob *job, const struct blkjob_params *p,
 	if (!c)
 		return -ENOMEM;
 	c->job = job;
-	INIT_LIST_HEAD(&c->free);
 	INIT_LIST_HEAD(&c->retry);
-	INIT_LIST_HEAD(&c->done);
-	spin_lock_init(&c->done_lock);
 
 	/* The job is the holder: nobody else may open them exclusively. */
 	err = blkjob_bdev_open(&c->src, p->source, false, job);
@@ -437,10 +278,10 @@ static int copy_create(struct blkjob *job, const struct blkjob_params *p,
 				err);
 		goto close;
 	}
-	err = copy_check(job, c, p, extack);
+	err = copy_check(job, c, p, &nr_chunks, extack);
 	if (err)
 		goto close;
-	err = copy_alloc_pool(c);
+	err = blkjob_pool_init(&c->pool, job, job->granularity, nr_chunks);
 	if (err) {
 		blkjob_errmsg(extack, NULL, "cannot allocate %llu bytes of buffers",
 			      job->buf_size);
@@ -452,7 +293,7 @@ static int copy_create(struct blkjob *job, const struct blkjob_params *p,
 	return 0;
 
 pool:
-	copy_free_pool(c);
+	blkjob_pool_destroy(&c->pool);
 close:
 	blkjob_bdev_close(&c->dst);
 	blkjob_bdev_close(&c->src);
@@ -475,7 +316,7 @@ static void copy_free(struct blkjob *job)
 {
 	struct copy *c = job->priv;
 
-	copy_free_pool(c);
+	blkjob_pool_destroy(&c->pool);
 	kfree(c);
 	job->priv = NULL;
 }
