@@ -8,6 +8,7 @@
 #   make KDIR=/path      module against any kernel build tree
 #   make check           everything the CI runs (see README)
 #   make demo            boot a VM and show blkjob working
+#   make bench           blkjob against dd, dm-mirror and qemu-img (results/bench/)
 
 TOP := $(CURDIR)
 SCRIPTS := $(TOP)/scripts
@@ -31,7 +32,7 @@ endif
 BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all module userspace tests check demo deps deps-build clean
+.PHONY: all module userspace tests check demo bench deps deps-build clean
 
 all: module userspace
 
@@ -65,6 +66,9 @@ check:
 
 demo:
 	$(SCRIPTS)/demo
+
+bench:
+	$(SCRIPTS)/bench
 
 clean:
 	rm -rf build
