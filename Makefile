@@ -69,7 +69,11 @@ MANDIR ?= $(PREFIX)/share/man
 # Under /lib/modules/<release>/; DKMS uses updates/dkms, so the two never
 # overwrite each other.
 INSTALL_MOD_DIR ?= extra
-KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release the kernel reports (uname -r, vermagic): Debian's headers
+# override KERNELRELEASE (.kernelvariables), so include/config/kernel.release
+# can disagree with where modules_install puts the module.
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 # A distribution's headers carry no signing key: modules_install's attempt
 # to sign would only print OpenSSL errors. A tree with its key signs.
 NOSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
@@ -115,7 +119,8 @@ uninstall-module:
 
 # What DKMS builds from: the module's sources and dkms.conf, nothing else.
 dkms-source:
-	@[ -n "$(DKMS_VERSION)" ] || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	@[ -n "$(DKMS_VERSION)" ] || \
+		{ echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
 	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)
 	cp --parents dkms.conf COPYING $(filter-out tests/%,$(KSRCS)) $(DKMS_SRC)/

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make install into a DESTDIR installs exactly the expected files (the
-# module for the cached 6.12 kernel, no test module, no depmod output), they
-# work (blkjobctl runs, man pages render, libblkjob.pc builds a program),
-# PREFIX moves them, and make uninstall removes every one. Runs in a copy
-# of the tree so that build/ (which VM runs may be using) is left alone.
+# module for the first pinned kernel, no test module, no depmod output),
+# they work (blkjobctl runs, man pages render, libblkjob.pc builds a
+# program), PREFIX moves them, and make uninstall removes every one; the
+# module of each other pinned kernel installs and uninstalls too. Runs in a
+# copy of the tree so that build/ (which VM runs may be using) is left
+# alone.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
@@ -12,7 +14,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 src=$tmp/src root=$tmp/root
-mk() { nice -n 10 make --no-print-directory -C "$src" "$@"; }
+kline=$("$top/scripts/kernels" lines | head -n 1)
+mk() { nice -n 10 make --no-print-directory -j"$(nproc)" -C "$src" "$@"; }
 
 copy_tree() {
 	mkdir -p "$src"
@@ -34,8 +37,18 @@ expected() { # PREFIX [RELEASE]: the files make install puts there
 		"$p/lib/pkgconfig/libblkjob.pc" \
 		"$p/share/man/man8/blkjobctl.8" "$p/share/man/man4/blkjob.4" \
 		"$p/share/bash-completion/completions/blkjobctl"
-	# 6.12 compresses its modules (CONFIG_MODULE_COMPRESS_ALL, xz).
-	[ -z "${2:-}" ] || echo "/lib/modules/$2/extra/blkjob.ko.xz"
+	[ -z "${2:-}" ] || echo "/lib/modules/$2/extra/blkjob.ko$(ko_suffix)"
+}
+
+# modules_install compresses as the kernel's configuration says (6.12: xz).
+ko_suffix() { # [LINE]
+	local config
+	config=$("$top/scripts/kernels" kdir "${1:-$kline}")/.config
+	grep -q '^CONFIG_MODULE_COMPRESS_ALL=y' "$config" || return 0
+	if grep -q '^CONFIG_MODULE_COMPRESS_XZ=y' "$config"; then echo .xz
+	elif grep -q '^CONFIG_MODULE_COMPRESS_GZIP=y' "$config"; then echo .gz
+	elif grep -q '^CONFIG_MODULE_COMPRESS_ZSTD=y' "$config"; then echo .zst
+	fi
 }
 
 files_in() { (cd "$1" && find . ! -type d | sed 's/^\.//' | sort); }
@@ -50,14 +63,14 @@ same_files() { # DIR EXPECTED-LIST
 
 install_files() {
 	local rel out
-	rel=$("$top/scripts/kernels" release 6.12) || return 1
-	out=$(mk install DESTDIR="$root" KVER=6.12 2>&1) ||
+	rel=$("$top/scripts/kernels" release "$kline") || return 1
+	out=$(mk install DESTDIR="$root" KVER="$kline" 2>&1) ||
 		die "make install failed: $(tail -n 20 <<<"$out")" || return 1
 	grep -q "not running depmod" <<<"$out" ||
 		die "make install ran depmod into a DESTDIR" || return 1
 	same_files "$root" "$(expected /usr/local "$rel")" || return 1
 	[ -x "$root/usr/local/sbin/blkjobctl" ] || die "blkjobctl not executable"
-	modinfo -F vermagic "$root/lib/modules/$rel/extra/blkjob.ko.xz" |
+	modinfo -F vermagic "$root/lib/modules/$rel/extra/blkjob.ko$(ko_suffix)" |
 		grep -q "^$rel " || die "blkjob.ko is not built for $rel"
 }
 
@@ -115,7 +128,7 @@ prefix_moves() {
 
 uninstall_all() {
 	local out
-	out=$(mk uninstall DESTDIR="$root" KVER=6.12 2>&1) ||
+	out=$(mk uninstall DESTDIR="$root" KVER="$kline" 2>&1) ||
 		die "make uninstall failed: $(tail -n 20 <<<"$out")" || return 1
 	out=$(files_in "$root")
 	[ -z "$out" ] || die "left after make uninstall: $out" || return 1
@@ -124,7 +137,27 @@ uninstall_all() {
 		die "include/blkjob/ left behind"
 }
 
-ktap_plan 5
+# Debian's 6.1 headers name a release in include/config/kernel.release
+# that is not the one modules_install uses: uninstall must find the module.
+other_kernels() {
+	local l rel out r=$tmp/root-mod ko
+	for l in $("$top/scripts/kernels" lines | tail -n +2); do
+		rel=$("$top/scripts/kernels" release "$l") || return 1
+		out=$(mk install-module DESTDIR="$r" KVER="$l" 2>&1) ||
+			die "make install-module KVER=$l failed: $(
+				tail -n 20 <<<"$out")" || return 1
+		ko=/lib/modules/$rel/extra/blkjob.ko$(ko_suffix "$l")
+		same_files "$r" "$ko" || return 1
+		out=$(mk uninstall-module DESTDIR="$r" KVER="$l" 2>&1) ||
+			die "make uninstall-module KVER=$l failed: $out" ||
+			return 1
+		out=$(files_in "$r")
+		[ -z "$out" ] || die "left after uninstall-module: $out" ||
+			return 1
+	done
+}
+
+ktap_plan 6
 copy_tree
 ktap_run "install: make install DESTDIR= installs the expected files" \
 	install_files
@@ -133,4 +166,6 @@ ktap_run "install: blkjobctl runs, man pages render, completion loads" \
 ktap_run "install: libblkjob.pc builds and links a program" pkg_config_builds
 ktap_run "install: PREFIX=/usr moves everything under /usr" prefix_moves
 ktap_run "install: make uninstall removes every file" uninstall_all
+ktap_run "install: the other kernels' modules install and uninstall" \
+	other_kernels
 ktap_finish
