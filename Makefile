@@ -6,6 +6,12 @@
 #                        headers when the running kernel has none) + userspace
 #   make KVER=6.1        module against the cached Debian 6.1 headers
 #   make KDIR=/path      module against any kernel build tree
+#   make install         module (modules_install + depmod), blkjobctl,
+#                        libblkjob, man pages, bash completion; honours
+#                        DESTDIR and PREFIX (default /usr/local), and KVER/KDIR
+#   make uninstall       remove what make install installed
+#   make install-userspace, uninstall-userspace: all but the module
+#   make dkms-source     copy the module's sources to /usr/src/blkjob-VERSION
 #   make check           everything the CI runs (see README)
 #   make demo            boot a VM and show blkjob working
 #   make bench           blkjob against dd, dm-mirror and qemu-img (results/bench/)
@@ -32,7 +38,9 @@ endif
 BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all module userspace tests check demo bench deps deps-build clean
+.PHONY: all module userspace tests check demo bench deps deps-build clean \
+	install install-module install-userspace uninstall uninstall-module \
+	uninstall-userspace dkms-source
 
 all: module userspace
 
@@ -54,6 +62,69 @@ userspace: deps-build
 tests: userspace
 	$(MAKE) -C userspace tests
 	$(MAKE) -C tests/vm
+
+# ---- installation ----------------------------------------------------
+
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+# Under /lib/modules/<release>/; DKMS uses updates/dkms, so the two never
+# overwrite each other.
+INSTALL_MOD_DIR ?= extra
+# The release the kernel reports (uname -r, vermagic): Debian's headers
+# override KERNELRELEASE (.kernelvariables), so include/config/kernel.release
+# can disagree with where modules_install puts the module.
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# A distribution's headers carry no signing key: modules_install's attempt
+# to sign would only print OpenSSL errors. A tree with its key signs.
+NOSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
+MODFILES = $(foreach s,.ko .ko.xz .ko.gz .ko.zst, \
+	$(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)/blkjob$(s))
+# Into a DESTDIR (a package being built) depmod is the package's job, at
+# its installation; otherwise it is ours.
+DEPMOD_CMD = $(if $(DESTDIR),@echo "DESTDIR set: not running depmod", \
+	depmod -a $(KRELEASE))
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC = $(DESTDIR)/usr/src/blkjob-$(DKMS_VERSION)
+
+install: install-module install-userspace
+
+# Everything but the module (for DKMS users).
+install-userspace: deps-build
+	$(MAKE) -C userspace install
+	install -d $(DESTDIR)$(MANDIR)/man4
+	install -m 644 Documentation/blkjob/blkjob.4 $(DESTDIR)$(MANDIR)/man4/
+
+# The test modules stay out (BLKJOB_TEST_MODULES=n, see Kbuild); kbuild's
+# own depmod (DEPMOD=true) would only half run against headers.
+install-module: deps-build $(BUILD)/.tree
+	@[ -n "$(KRELEASE)" ] || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	@[ "$(KRELEASE)" = "$$(uname -r)" ] || \
+		echo "note: installing for kernel $(KRELEASE), not the running $$(uname -r)"
+	$(MAKE) -C $(KDIR) M=$(BUILD) BLKJOB_TEST_MODULES=n modules
+	$(MAKE) -C $(KDIR) M=$(BUILD) BLKJOB_TEST_MODULES=n $(NOSIGN) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		DEPMOD=true modules_install
+	$(DEPMOD_CMD)
+
+uninstall: uninstall-module uninstall-userspace
+
+uninstall-userspace:
+	$(MAKE) -C userspace uninstall
+	rm -f $(DESTDIR)$(MANDIR)/man4/blkjob.4
+
+uninstall-module:
+	@[ -n "$(KRELEASE)" ] || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	rm -f $(MODFILES)
+	$(DEPMOD_CMD)
+
+# What DKMS builds from: the module's sources and dkms.conf, nothing else.
+dkms-source:
+	@[ -n "$(DKMS_VERSION)" ] || \
+		{ echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp --parents dkms.conf COPYING $(filter-out tests/%,$(KSRCS)) $(DKMS_SRC)/
 
 deps-build:
 	@$(SCRIPTS)/deps --quiet build

@@ -53,5 +53,7 @@ module_init(blkjob_init);
 module_exit(blkjob_exit);
 
 MODULE_DESCRIPTION("QEMU-style block jobs on host block devices");
+/* dm loads a table's target type on demand as "dm-<name>". */
+MODULE_ALIAS("dm-blkjob");
 MODULE_AUTHOR("The blkjob developers");
 MODULE_LICENSE("GPL");

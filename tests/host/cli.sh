@@ -6,6 +6,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 ctl=$top/userspace/blkjobctl/blkjobctl
 man=$top/userspace/blkjobctl/blkjobctl.8
+man4=$top/Documentation/blkjob/blkjob.4
 
 # run EXPECTED-RC STDERR-PATTERN ARGS...: exit code and stderr message.
 run() {
@@ -106,7 +107,20 @@ man_page() {
 	fi
 }
 
-ktap_plan 4
+# blkjob(4): the operator's page for the module and its dm target.
+module_man_page() {
+	local s w
+	for s in NAME SYNOPSIS DESCRIPTION "MODULE PARAMETERS" \
+		"DEVICE-MAPPER TARGET" "SEE ALSO"; do
+		grep -q "^\.SH \"\?$s\"\?\$" "$man4" ||
+			die "blkjob.4 lacks section $s" || return 1
+	done
+	command -v groff >/dev/null || return 0
+	w=$(groff -man -Tutf8 -ww -z "$man4" 2>&1)
+	[ -z "$w" ] || die "groff warnings: $w"
+}
+
+ktap_plan 5
 ktap_run "cli: usage errors exit 2 with a message" usage_errors
 ktap_run "cli: help and version" help_and_version
 if [ -d /sys/module/blkjob ]; then
@@ -115,4 +129,5 @@ else
 	ktap_run "cli: no module gives exit 1 and Error:" no_module
 fi
 ktap_run "cli: man page sections" man_page
+ktap_run "cli: blkjob(4) man page sections" module_man_page
 ktap_finish

@@ -345,4 +345,40 @@ TEST(wrap_and_restore)
 		     "force");
 }
 
+/* Every command keyword may also be spelled as a long option. */
+TEST(keywords_as_long_options)
+{
+	const struct blkjob_job_params *p = &req.params;
+
+	ASSERT_EQ(0, PARSE("copy", "/dev/a", "/dev/b", "--speed", "50M",
+			   "--id", "c1", "--auto-dismiss", "off", "--wait"));
+	EXPECT_EQ(50ULL << 20, p->speed);
+	EXPECT_STREQ("c1", req.id);
+	EXPECT_TRUE(HAS(p, AUTO_DISMISS));
+	EXPECT_FALSE(p->auto_dismiss);
+	EXPECT_TRUE(req.wait);
+	ASSERT_EQ(0, PARSE("mirror", "/dev/a", "/dev/b", "--complete"));
+	EXPECT_TRUE(req.complete);
+	ASSERT_EQ(0, PARSE("cancel", "j", "--force"));
+	EXPECT_TRUE(req.force);
+	ASSERT_EQ(0, PARSE("wait", "j", "--status", "ready", "--timeout",
+			   "5"));
+	EXPECT_EQ(BLKJOB_JOB_STATUS_READY, req.wait_status);
+	EXPECT_EQ(5, req.timeout);
+	ASSERT_EQ(0, PARSE("txn", "--completion-mode", "grouped", "--job",
+			   "a", "copy", "/dev/a", "/dev/b", "--speed", "1M"));
+	EXPECT_EQ(1, req.njobs);
+	EXPECT_EQ(1ULL << 20, req.jobs[0].speed);
+	ASSERT_EQ(0, PARSE("restore", "vg-lv", "--wait", "--force"));
+	EXPECT_TRUE(req.wait);
+	EXPECT_TRUE(req.force);
+	/* Both spellings are the same keyword. */
+	EXPECT_USAGE("'speed' given twice", "copy", "/dev/a", "/dev/b",
+		     "speed", "1M", "--speed", "2M");
+	EXPECT_USAGE("unexpected argument '--frobnicate'", "cancel", "j",
+		     "--frobnicate");
+	/* Before the command, only the global options are options. */
+	EXPECT_USAGE("unknown option '--speed'", "--speed", "1M", "list");
+}
+
 TEST_HARNESS_MAIN

@@ -3,8 +3,10 @@
  * Command line -> struct request. Nothing here talks to the kernel, so
  * every usage error is caught (and unit tested) before a socket exists.
  *
- * Grammar: global options are dashed (-j, --json); command arguments are
- * iproute2-style keywords followed by their value ("speed 50M").
+ * Grammar: global options are dashed (-j, --json) and come before the
+ * command; command arguments are iproute2-style keywords followed by their
+ * value ("speed 50M"), which may also be spelled as long options
+ * ("--speed 50M", "--wait").
  */
 #include <ctype.h>
 #include <errno.h>
@@ -84,6 +86,7 @@ void print_usage(FILE *fp)
 "POLICY   := report | ignore | stop | enospc\n"
 "SIZE     := NUMBER[K|M|G|T] (binary units: 64K = 65536 bytes)\n"
 "SPEED    := SIZE[/s], bytes per second; 0 means unlimited\n"
+"Keywords may also be written as long options: --speed 50M, --wait.\n"
 "\n"
 "mirror and backup work live through the blkjob device-mapper target: SRC\n"
 "is a dm device (an LVM LV, or one made with 'wrap') or an unused device.\n"
@@ -103,6 +106,19 @@ usage_err(struct request *req, const char *fmt, ...)
 	vsnprintf(req->err, sizeof(req->err), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/*
+ * Is @w the command keyword @kw, spelled "kw" or "--kw"? getopt habits
+ * ("--speed 50M") then work too, with the same meaning.
+ */
+static bool is_kw(const char *w, const char *kw)
+{
+	if (!w)
+		return false;
+	if (w[0] == '-' && w[1] == '-')
+		w += 2;
+	return !strcmp(w, kw);
 }
 
 /* Argument cursor over argv. */
@@ -306,7 +322,7 @@ static int parse_job_opt(struct request *req, struct args *a,
 	size_t i;
 
 	for (i = 0; kw && i < ARRAY_SIZE(job_opts); i++)
-		if (!strcmp(kw, job_opts[i].kw))
+		if (is_kw(kw, job_opts[i].kw))
 			o = &job_opts[i];
 	if (!o)
 		return 0;
@@ -354,7 +370,7 @@ static int parse_job_opts(struct request *req, struct args *a,
 	int ret;
 
 	while (peek(a)) {
-		if (wait_ok && !strcmp(peek(a), "wait")) {
+		if (wait_ok && is_kw(peek(a), "wait")) {
 			if (req->wait)
 				return usage_err(req, "'wait' given twice");
 			req->wait = true;
@@ -389,14 +405,15 @@ static int parse_mirror_flag(struct request *req, struct args *a)
 
 	if (req->cmd != CMD_MIRROR || !peek(a))
 		return 0;
-	if (!strcmp(peek(a), "complete"))
+	if (is_kw(peek(a), "complete"))
 		flag = &req->complete;
-	else if (!strcmp(peek(a), "below-lvm"))
+	else if (is_kw(peek(a), "below-lvm"))
 		flag = &req->below_lvm;
 	else
 		return 0;
 	if (*flag)
-		return usage_err(req, "'%s' given twice", peek(a));
+		return usage_err(req, "'%s' given twice", peek(a) +
+				 (peek(a)[0] == '-' ? 2 : 0));
 	*flag = true;
 	a->i++;
 	return 1;
@@ -405,7 +422,7 @@ static int parse_mirror_flag(struct request *req, struct args *a)
 static bool is_mirror_flag(const struct request *req, const char *w)
 {
 	return req->cmd == CMD_MIRROR &&
-	       (!strcmp(w, "complete") || !strcmp(w, "below-lvm"));
+	       (is_kw(w, "complete") || is_kw(w, "below-lvm"));
 }
 
 /* copy, mirror, backup: SOURCE TARGET [id ID] [JOB-OPTS] [wait] ... */
@@ -425,7 +442,7 @@ static int parse_copy(struct request *req, struct args *a)
 				 "SRC DST");
 	req->dev = p->source;
 	while (peek(a)) {
-		if (!strcmp(peek(a), "id")) {
+		if (is_kw(peek(a), "id")) {
 			a->i++;
 			if (req->id)
 				return usage_err(req, "'id' given twice");
@@ -440,7 +457,7 @@ static int parse_copy(struct request *req, struct args *a)
 			continue;
 		if (parse_job_opts(req, a, p, true))
 			return -1;
-		if (peek(a) && strcmp(peek(a), "id") &&
+		if (peek(a) && !is_kw(peek(a), "id") &&
 		    !is_mirror_flag(req, peek(a)))
 			return unknown_arg(req, peek(a));
 	}
@@ -482,9 +499,9 @@ static int parse_restore(struct request *req, struct args *a)
 	if (!req->dev)
 		return usage_err(req, "restore needs SRC");
 	while ((w = next(a))) {
-		if (!strcmp(w, "force") && !req->force)
+		if (is_kw(w, "force") && !req->force)
 			req->force = true;
-		else if (!strcmp(w, "wait") && !req->wait)
+		else if (is_kw(w, "wait") && !req->wait)
 			req->wait = true;
 		else
 			return unknown_arg(req, w);
@@ -497,7 +514,7 @@ static int parse_txn(struct request *req, struct args *a)
 	const char *w;
 
 	while ((w = next(a))) {
-		if (!strcmp(w, "completion-mode")) {
+		if (is_kw(w, "completion-mode")) {
 			if (req->has_completion_mode)
 				return usage_err(req,
 						 "'completion-mode' given twice");
@@ -508,7 +525,7 @@ static int parse_txn(struct request *req, struct args *a)
 					     &req->completion_mode))
 				return -1;
 			req->has_completion_mode = true;
-		} else if (!strcmp(w, "job")) {
+		} else if (is_kw(w, "job")) {
 			struct blkjob_job_params *p;
 
 			if (req->njobs == MAX_TXN_JOBS)
@@ -539,14 +556,14 @@ static int parse_wait(struct request *req, struct args *a)
 		return -1;
 	req->wait_status = -1;
 	while ((w = next(a))) {
-		if (!strcmp(w, "status") && !has_status) {
+		if (is_kw(w, "status") && !has_status) {
 			v = value_of(req, a, w);
 			if (!v || parse_enum(req, "status", "job-status",
 					     blkjob_job_status_parse, v, &st))
 				return -1;
 			req->wait_status = st;
 			has_status = true;
-		} else if (!strcmp(w, "timeout") && !has_timeout) {
+		} else if (is_kw(w, "timeout") && !has_timeout) {
 			v = value_of(req, a, w);
 			if (!v)
 				return -1;
@@ -574,7 +591,7 @@ static int parse_id_cmd(struct request *req, struct args *a)
 		return -1;
 	switch (req->cmd) {
 	case CMD_CANCEL:
-		if (peek(a) && !strcmp(peek(a), "force")) {
+		if (is_kw(peek(a), "force")) {
 			req->force = true;
 			a->i++;
 		}
@@ -588,7 +605,7 @@ static int parse_id_cmd(struct request *req, struct args *a)
 		break;
 	case CMD_CHANGE:
 		w = next(a);
-		if (!w || strcmp(w, "copy-mode"))
+		if (!is_kw(w, "copy-mode"))
 			return usage_err(req, "change needs ID copy-mode MODE");
 		v = value_of(req, a, "copy-mode");
 		if (!v || parse_enum(req, "copy-mode", "copy-mode",
