@@ -453,7 +453,8 @@ static int backup_create(struct blkjob *job, const struct blkjob_params *p,
 	b->src = blkjob_dm_bdev(b->dm, false);
 	b->dst = blkjob_dm_bdev(b->dm, true);
 	b->len = blkjob_dm_bytes(b->dm);
-	err = blkjob_chunk_sizing(job, p, b->src, b->dst, &nr_chunks, extack);
+	err = blkjob_chunk_sizing(job, p, b->src, b->dst,
+				  BLKJOB_DEFAULT_GRANULARITY, &nr_chunks, extack);
 	if (err)
 		goto detach;
 	b->shift = ilog2(job->granularity);

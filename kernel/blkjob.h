@@ -24,6 +24,8 @@ struct task_struct;
 
 /* Defaults chosen where the caller gives no value; see design.md. */
 #define BLKJOB_DEFAULT_GRANULARITY	(64 * 1024)
+/* A copy has no bitmap: its chunks default to what dd and qemu-img move. */
+#define BLKJOB_COPY_DEFAULT_CHUNK	(1024 * 1024)
 #define BLKJOB_DEFAULT_BUF_SIZE		(16 * 1024 * 1024)
 #define BLKJOB_MAX_GRANULARITY		(64 * 1024 * 1024)
 #define BLKJOB_MAX_BUF_SIZE		(256 * 1024 * 1024)

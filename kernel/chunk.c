@@ -8,6 +8,12 @@
  * Bio completions run in interrupt context and only queue the chunk and
  * wake the job's kthread, which decides what comes next: submit_bio() may
  * sleep for a tag, so it is never called from a completion.
+ *
+ * The kthread does not submit bios itself: it queues each chunk's I/O on
+ * an unbound workqueue. With devices that do their work in submit_bio()
+ * (brd, zram, a stack of dm targets over them) the data moves in the
+ * submitter, and one kthread would copy every byte on one CPU; workers
+ * spread reads and writes over every CPU (Documentation/blkjob/bench.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,12 +25,44 @@
 #include "blkjob.h"
 #include "chunk.h"
 
+/*
+ * WQ_MEM_RECLAIM: a mirror may sit under the filesystem that reclaim
+ * writes back through, so its I/O must progress without new workers.
+ */
+static struct workqueue_struct *blkjob_io_wq;
+
+static void blkjob_chunk_work(struct work_struct *work);
+
+/**
+ * blkjob_io_init() - create the workqueue chunk I/O is submitted from
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int blkjob_io_init(void)
+{
+	blkjob_io_wq = alloc_workqueue("blkjob_io", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				       0);
+	return blkjob_io_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * blkjob_io_exit() - destroy it; no job may be left
+ *
+ * Context: module exit.
+ */
+void blkjob_io_exit(void)
+{
+	destroy_workqueue(blkjob_io_wq);
+}
+
 /**
  * blkjob_chunk_sizing() - check and settle granularity and buf-size
  * @job: the job; gets its granularity and buf-size
  * @p: job-new's parameters
  * @src: the source device
  * @dst: the destination device
+ * @def_gran: the granularity when @p has none
  * @nr_chunks: gets the number of chunks for the pool
  * @extack: for the error message
  *
@@ -33,11 +71,12 @@
  */
 int blkjob_chunk_sizing(struct blkjob *job, const struct blkjob_params *p,
 			struct block_device *src, struct block_device *dst,
-			unsigned int *nr_chunks, struct netlink_ext_ack *extack)
+			u32 def_gran, unsigned int *nr_chunks,
+			struct netlink_ext_ack *extack)
 {
 	unsigned int lbs = max(bdev_logical_block_size(src),
 			       bdev_logical_block_size(dst));
-	u32 gran = p->granularity ?: BLKJOB_DEFAULT_GRANULARITY;
+	u32 gran = p->granularity ?: def_gran;
 	u64 buf = p->buf_size ?: BLKJOB_DEFAULT_BUF_SIZE;
 
 	/* Powers of two: a multiple, or smaller. */
@@ -98,6 +137,7 @@ int blkjob_pool_init(struct blkjob_pool *pool, struct blkjob *job,
 		ch->pool = pool;
 		ch->pages = &pool->pages[i * pool->pages_per_chunk];
 		INIT_LIST_HEAD(&ch->node);
+		INIT_WORK(&ch->work, blkjob_chunk_work);
 		list_add_tail(&ch->list, &pool->free);
 	}
 	return 0;
@@ -199,29 +239,25 @@ static struct bio *blkjob_chunk_bio(struct block_device *bdev,
 	return bio;
 }
 
-/**
- * blkjob_chunk_submit() - read or write a chunk asynchronously
- * @ch: the chunk, with @pos and @len set
- * @bdev: the device
- * @write: write the buffer (else read into it)
- *
- * The chunk lands on the pool's done list when its I/O is over.
- *
- * Context: the job's kthread; may sleep.
+/*
+ * Workqueue context: build and submit the chunk's bios. The last bio's
+ * completion may free the pool (the job ends): @ch is not touched after
+ * the last submit_bio().
  */
-void blkjob_chunk_submit(struct blkjob_chunk *ch, struct block_device *bdev,
-			 bool write)
+static void blkjob_chunk_work(struct work_struct *work)
 {
-	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
+	struct blkjob_chunk *ch = container_of(work, struct blkjob_chunk, work);
+	blk_opf_t opf = ch->writing ? REQ_OP_WRITE : REQ_OP_READ;
 	unsigned int npages = DIV_ROUND_UP(ch->len, PAGE_SIZE);
 	unsigned int nbios = DIV_ROUND_UP(npages, BIO_MAX_VECS);
 	sector_t sector = ch->pos >> SECTOR_SHIFT;
+	struct block_device *bdev = ch->bdev;
 	unsigned int page = 0;
 	u32 left = ch->len;
+	struct blk_plug plug;
 
-	ch->writing = write;
-	ch->error = 0;
 	atomic_set(&ch->bios, nbios);
+	blk_start_plug(&plug);
 	while (nbios--) {
 		unsigned int n = min_t(unsigned int, npages - page,
 				       BIO_MAX_VECS);
@@ -239,6 +275,26 @@ void blkjob_chunk_submit(struct blkjob_chunk *ch, struct block_device *bdev,
 		else
 			submit_bio(bio);
 	}
+	blk_finish_plug(&plug);
+}
+
+/**
+ * blkjob_chunk_submit() - read or write a chunk asynchronously
+ * @ch: the chunk, with @pos and @len set
+ * @bdev: the device
+ * @write: write the buffer (else read into it)
+ *
+ * The chunk lands on the pool's done list when its I/O is over.
+ *
+ * Context: the job's kthread.
+ */
+void blkjob_chunk_submit(struct blkjob_chunk *ch, struct block_device *bdev,
+			 bool write)
+{
+	ch->writing = write;
+	ch->error = 0;
+	ch->bdev = bdev;
+	queue_work(blkjob_io_wq, &ch->work);
 }
 
 /**

@@ -13,6 +13,7 @@
 #include <linux/minmax.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct blkjob;
 struct block_device;
@@ -31,6 +32,8 @@ struct page;
  * @writing: the I/O in flight, or that failed, is the write
  * @bios: bios still in flight
  * @error: the first bio error, set from bio completions
+ * @bdev: the device of the I/O being submitted
+ * @work: submits the I/O on blkjob_io_wq
  */
 struct blkjob_chunk {
 	struct list_head list;
@@ -44,6 +47,8 @@ struct blkjob_chunk {
 	bool writing;
 	atomic_t bios;
 	int error;
+	struct block_device *bdev;
+	struct work_struct work;
 };
 
 /**
@@ -91,9 +96,12 @@ static inline void blkjob_granules(u64 len, unsigned int shift,
 	*last = end > pos ? (end - 1) >> shift : *first;
 }
 
+int blkjob_io_init(void);
+void blkjob_io_exit(void);
 int blkjob_chunk_sizing(struct blkjob *job, const struct blkjob_params *p,
 			struct block_device *src, struct block_device *dst,
-			unsigned int *nr_chunks, struct netlink_ext_ack *extack);
+			u32 def_gran, unsigned int *nr_chunks,
+			struct netlink_ext_ack *extack);
 int blkjob_pool_init(struct blkjob_pool *pool, struct blkjob *job,
 		     u32 chunk_size, unsigned int nr_chunks);
 void blkjob_pool_destroy(struct blkjob_pool *pool);

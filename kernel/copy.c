@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 
 #include "blkjob.h"
@@ -116,11 +117,27 @@ static void copy_wait_io(struct copy *c)
 	wait_event_interruptible_timeout(c->job->wq, copy_io_done(c->job), HZ);
 }
 
+/*
+ * How much the next chunk moves: the granularity, or under a rate limit no
+ * more than a slice's worth (but at least 64 KiB), so that a slow job
+ * moves steadily rather than in bursts a second apart.
+ */
+static u32 copy_chunk_len(struct copy *c)
+{
+	u64 speed = READ_ONCE(c->job->speed);
+	u32 len = c->job->granularity;
+
+	if (speed && speed / 10 < len)
+		len = max_t(u32, rounddown_pow_of_two(max_t(u64, speed / 10, 1)),
+			    min_t(u32, len, BLKJOB_DEFAULT_GRANULARITY));
+	return min_t(u64, len, c->len - c->next_pos);
+}
+
 /* Start reading the next chunk of the source; returns its length. */
 static u32 copy_read_next(struct copy *c, struct blkjob_chunk *ch)
 {
 	ch->pos = c->next_pos;
-	ch->len = min_t(u64, c->job->granularity, c->len - c->next_pos);
+	ch->len = copy_chunk_len(c);
 	c->next_pos += ch->len;
 	copy_submit(c, ch, false);
 	return ch->len;
@@ -249,7 +266,8 @@ static int copy_check(struct blkjob *job, struct copy *c,
 			      tlbs, slbs);
 		return -EINVAL;
 	}
-	return blkjob_chunk_sizing(job, p, src, dst, nr_chunks, extack);
+	return blkjob_chunk_sizing(job, p, src, dst, BLKJOB_COPY_DEFAULT_CHUNK,
+				   nr_chunks, extack);
 }
 
 static int copy_create(struct blkjob *job, const struct blkjob_params *p,

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 
 #include "blkjob.h"
+#include "chunk.h"
 #include "dm-target.h"
 
 static int __init blkjob_init(void)
@@ -18,9 +19,12 @@ static int __init blkjob_init(void)
 	err = blkjob_init_core();
 	if (err)
 		return err;
-	err = blkjob_dm_init();
+	err = blkjob_io_init();
 	if (err)
 		goto exit_core;
+	err = blkjob_dm_init();
+	if (err)
+		goto exit_io;
 	err = blkjob_nl_register();
 	if (err)
 		goto exit_dm;
@@ -29,6 +33,8 @@ static int __init blkjob_init(void)
 
 exit_dm:
 	blkjob_dm_exit();
+exit_io:
+	blkjob_io_exit();
 exit_core:
 	blkjob_exit_core();
 	return err;
@@ -45,6 +51,7 @@ static void __exit blkjob_exit(void)
 	blkjob_shutdown();
 	blkjob_nl_unregister();
 	blkjob_exit_core();
+	blkjob_io_exit();
 	blkjob_dm_exit();
 	pr_info("unloaded\n");
 }

@@ -17,8 +17,10 @@
  * clear, the granule is copied again later, whatever the read saw. Either
  * way the destination ends with W. (Setting the bit at W's start would be
  * wrong: the copier could clear it and read before W reaches the source.)
- * The copier never copies a granule twice at once (@busy): two writes of
- * one granule in flight to the destination could land in either order.
+ * The copier never copies a granule twice at once (it is on @copying): two
+ * writes of one granule in flight to the destination could land in either
+ * order. A list of at most BLKJOB_MAX_CHUNKS, not a second bitmap: the job
+ * then costs one bit per granule.
  *
  * Write-blocking writes go to both legs and set no bit when both succeed.
  * That alone would race with a copy of the same granule: the copy may read
@@ -61,11 +63,10 @@
  * @shift: log2 of the granularity
  * @nbits: granules
  * @pool: the copy buffers
- * @lock: protects @dirty, @nr_dirty, @busy, @copying, @active; taken
+ * @lock: protects @dirty, @nr_dirty, @copying, @active; taken
  *	from bio completions
  * @dirty: granules the destination lacks
  * @nr_dirty: bits set in @dirty
- * @busy: granules being copied
  * @copying: copies in flight (their chunks' @node)
  * @active: write-blocking writes in flight (their per-bio @node)
  * @write_blocking: copy-mode; changed under @lock, read locklessly by map
@@ -89,7 +90,6 @@ struct mirror {
 	spinlock_t lock;
 	unsigned long *dirty;
 	unsigned long nr_dirty;
-	unsigned long *busy;
 	struct list_head copying;
 	struct list_head active;
 	bool write_blocking;
@@ -235,6 +235,17 @@ static void mirror_account(struct mirror *m)
 	blkjob_set_remaining(m->job, min_t(u64, (u64)n << m->shift, m->len));
 }
 
+/* Is granule @g being copied? @lock held. */
+static bool mirror_copying(struct mirror *m, unsigned long g)
+{
+	struct blkjob_chunk *ch;
+
+	list_for_each_entry(ch, &m->copying, node)
+		if (ch->index == g)
+			return true;
+	return false;
+}
+
 /* A dirty granule not being copied, from the cursor on; @lock held. */
 static unsigned long mirror_pick(struct mirror *m)
 {
@@ -243,7 +254,7 @@ static unsigned long mirror_pick(struct mirror *m)
 
 	for (pass = 0; pass < 2; pass++) {
 		g = find_next_bit(m->dirty, m->nbits, m->cursor);
-		while (g < m->nbits && test_bit(g, m->busy))
+		while (g < m->nbits && mirror_copying(m, g))
 			g = find_next_bit(m->dirty, m->nbits, g + 1);
 		if (g < m->nbits)
 			return g;
@@ -271,7 +282,6 @@ static u32 mirror_start(struct mirror *m)
 	}
 	__clear_bit(g, m->dirty);
 	m->nr_dirty--;
-	__set_bit(g, m->busy);
 	ch->index = g;
 	ch->tainted = false;
 	list_add_tail(&ch->node, &m->copying);
@@ -316,7 +326,6 @@ static void mirror_reap(struct mirror *m)
 			continue;
 		}
 		spin_lock_irq(&m->lock);
-		__clear_bit(ch->index, m->busy);
 		list_del_init(&ch->node);
 		if (ch->error || ch->tainted || !ch->writing)
 			mirror_set_dirty(m, ch->index, ch->index);
@@ -461,8 +470,7 @@ static int mirror_alloc(struct mirror *m, const struct blkjob_params *p,
 	m->nbits = DIV_ROUND_UP_ULL(m->len, m->job->granularity);
 	longs = BITS_TO_LONGS(m->nbits);
 	m->dirty = kvcalloc(longs, sizeof(long), GFP_KERNEL);
-	m->busy = kvcalloc(longs, sizeof(long), GFP_KERNEL);
-	if (!m->dirty || !m->busy ||
+	if (!m->dirty ||
 	    blkjob_pool_init(&m->pool, m->job, m->job->granularity,
 			     nr_chunks)) {
 		blkjob_errmsg(extack, NULL,
@@ -481,7 +489,6 @@ static void mirror_free_state(struct mirror *m)
 {
 	blkjob_pool_destroy(&m->pool);
 	kvfree(m->dirty);
-	kvfree(m->busy);
 	kfree(m);
 }
 
@@ -520,7 +527,8 @@ static int mirror_create(struct blkjob *job, const struct blkjob_params *p,
 	m->src = blkjob_dm_bdev(m->dm, false);
 	m->dst = blkjob_dm_bdev(m->dm, true);
 	m->len = blkjob_dm_bytes(m->dm);
-	err = blkjob_chunk_sizing(job, p, m->src, m->dst, &nr_chunks, extack);
+	err = blkjob_chunk_sizing(job, p, m->src, m->dst,
+				  BLKJOB_DEFAULT_GRANULARITY, &nr_chunks, extack);
 	if (err)
 		goto detach;
 	m->shift = ilog2(job->granularity);
