@@ -51,8 +51,14 @@ u64 blkjob_ratelimit_delay(struct blkjob_ratelimit *rl, u64 now, u64 n)
 		return 0;
 
 	if (rl->slice_end < now) {
-		rl->slice_start = now;
-		rl->slice_end = now + BLKJOB_SLICE_NS;
+		/*
+		 * A job that kept up starts its next slice where the last one
+		 * ended, not when it woke: a late wake-up is not lost at every
+		 * slice. After an idle gap there is no credit beyond a slice.
+		 */
+		rl->slice_start = now - rl->slice_end < BLKJOB_SLICE_NS ?
+				  rl->slice_end : now;
+		rl->slice_end = rl->slice_start + BLKJOB_SLICE_NS;
 		rl->dispatched = 0;
 	}
 	rl->dispatched += n;
