@@ -123,10 +123,11 @@ const char *blkjob_type_name(enum blkjob_job_type type)
  */
 bool blkjob_id_valid(const char *id)
 {
-	if (!isalpha(*id))
+	/* ASCII only: the kernel's ctype also takes Latin-1 letters. */
+	if (!isascii(*id) || !isalpha(*id))
 		return false;
 	while (*++id)
-		if (!isalnum(*id) && !strchr("._-", *id))
+		if (!isascii(*id) || (!isalnum(*id) && !strchr("._-", *id)))
 			return false;
 	return true;
 }
