@@ -15,6 +15,8 @@
 #   make check           everything the CI runs (see README)
 #   make demo            boot a VM and show blkjob working
 #   make bench           blkjob against dd, dm-mirror and qemu-img (results/bench/)
+#   make fuzz            the netlink fuzzer, 1 000 000 messages, in a 6.12 VM
+#                        (FUZZ_COUNT=N, FUZZ_SEED=N)
 
 TOP := $(CURDIR)
 SCRIPTS := $(TOP)/scripts
@@ -38,9 +40,9 @@ endif
 BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all module userspace tests check demo bench deps deps-build clean \
-	install install-module install-userspace uninstall uninstall-module \
-	uninstall-userspace dkms-source
+.PHONY: all module userspace tests check demo bench fuzz deps deps-build \
+	clean install install-module install-userspace uninstall \
+	uninstall-module uninstall-userspace dkms-source
 
 all: module userspace
 
@@ -140,6 +142,16 @@ demo:
 
 bench:
 	$(SCRIPTS)/bench
+
+# About 2 000 messages/s under TCG: 1M take some ten minutes.
+FUZZ_COUNT ?= 1000000
+FUZZ_TIMEOUT ?= 14400
+fuzz:
+	$(MAKE) KVER=6.12 module
+	$(MAKE) tests
+	$(SCRIPTS)/vm --kernel 6.12 --timeout $(FUZZ_TIMEOUT) -- \
+		build/tests/vm/fuzz --count $(FUZZ_COUNT) \
+		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 clean:
 	rm -rf build

@@ -364,10 +364,8 @@ static int backup_run(struct blkjob *job)
 
 	if (b->error)
 		ret = b->error;
-	else if (blkjob_is_cancelled(job))
-		ret = -ECANCELED;
 	else
-		ret = blkdev_issue_flush(b->dst);
+		ret = blkjob_flush(job, b->dst);
 	backup_detach(b);
 	return ret;
 }

@@ -18,6 +18,7 @@
 #include <uapi/linux/blkjob.h>
 
 struct blkjob;
+struct block_device;
 struct blkjob_txn;
 struct sk_buff;
 struct task_struct;
@@ -286,6 +287,7 @@ void blkjob_set_ready(struct blkjob *job);
 enum blkjob_error_action blkjob_error_action(struct blkjob *job,
 					     enum blkjob_io_operation op,
 					     int err);
+int blkjob_flush(struct blkjob *job, struct block_device *bdev);
 void blkjob_set_error(struct blkjob *job, const char *fmt, ...) __printf(2, 3);
 
 /* job.c: internals for txn.c */

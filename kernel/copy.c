@@ -190,9 +190,7 @@ static int copy_run(struct blkjob *job)
 	}
 	if (c->error)
 		return c->error;
-	if (blkjob_is_cancelled(job))
-		return -ECANCELED;
-	return blkdev_issue_flush(c->dst.bdev);
+	return blkjob_flush(job, c->dst.bdev);
 }
 
 /* Say why a device could not be opened, in words a user can act on. */

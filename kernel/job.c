@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
 #include <linux/ctype.h>
 #include <linux/kthread.h>
 #include <linux/sched/task.h>
@@ -123,10 +124,11 @@ const char *blkjob_type_name(enum blkjob_job_type type)
  */
 bool blkjob_id_valid(const char *id)
 {
-	if (!isalpha(*id))
+	/* ASCII only: the kernel's ctype also takes Latin-1 letters. */
+	if (!isascii(*id) || !isalpha(*id))
 		return false;
 	while (*++id)
-		if (!isalnum(*id) && !strchr("._-", *id))
+		if (!isascii(*id) || (!isalnum(*id) && !strchr("._-", *id)))
 			return false;
 	return true;
 }
@@ -475,6 +477,42 @@ enum blkjob_error_action blkjob_error_action(struct blkjob *job,
 	}
 	blkjob_nl_notify_error(job, op, action);
 	return action;
+}
+
+/**
+ * blkjob_flush() - the final flush of a job's target, under its policy
+ * @job: the job
+ * @bdev: the target
+ *
+ * A failed flush is a failed write: on-target-error decides. ignore goes
+ * on, stop pauses the job and flushes again once it is resumed, report
+ * fails it.
+ *
+ * Context: the job's kthread, with no I/O in flight; sleeps.
+ * Return: 0, -ECANCELED, or the flush's error.
+ */
+int blkjob_flush(struct blkjob *job, struct block_device *bdev)
+{
+	int err;
+
+	for (;;) {
+		if (blkjob_is_cancelled(job))
+			return -ECANCELED;
+		err = blkdev_issue_flush(bdev);
+		if (!err)
+			return 0;
+		switch (blkjob_error_action(job, BLKJOB_IO_OPERATION_WRITE,
+					    err)) {
+		case BLKJOB_ERROR_ACTION_IGNORE:
+			return 0;
+		case BLKJOB_ERROR_ACTION_STOP:
+			blkjob_pause_point(job);
+			break;
+		default:
+			blkjob_set_error(job, "flush error: %d", err);
+			return err;
+		}
+	}
 }
 
 static void blkjob_completed(struct blkjob *job, int ret);

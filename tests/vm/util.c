@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/loop.h>
 
 #include "util.h"
 
@@ -61,11 +63,50 @@ static int fill(const char *file, uint64_t size, bool random)
 	return done == size ? 0 : -EIO;
 }
 
+/*
+ * Attach @file to a free loop device, as losetup -f does, without
+ * starting a process (a second or two each under TCG).
+ */
+static int loop_attach(const char *file, char *path, size_t len)
+{
+	int ctl, fd, lfd, n, err = 0;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	fd = open(file, O_RDWR | O_CLOEXEC);
+	if (ctl < 0 || fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (;;) {
+		n = ioctl(ctl, LOOP_CTL_GET_FREE);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		snprintf(path, len, "/dev/loop%d", n);
+		lfd = open(path, O_RDWR | O_CLOEXEC);
+		if (lfd < 0) {
+			err = -errno;
+			break;
+		}
+		err = ioctl(lfd, LOOP_SET_FD, fd) ? -errno : 0;
+		close(lfd);
+		if (err != -EBUSY)	/* else another process took it */
+			break;
+	}
+out:
+	if (err)
+		path[0] = 0;
+	if (fd >= 0)
+		close(fd);
+	if (ctl >= 0)
+		close(ctl);
+	return err;
+}
+
 int tdev_create(struct tdev *d, uint64_t size, bool random)
 {
 	static int seq;
-	char cmd[256];
-	FILE *p;
 	int err;
 
 	mkdir("/tmp/blkjob-tests", 0700);
@@ -75,21 +116,21 @@ int tdev_create(struct tdev *d, uint64_t size, bool random)
 	err = fill(d->file, size, random);
 	if (err)
 		return err;
-	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", d->file);
-	p = popen(cmd, "r");
-	if (!p)
-		return -errno;
-	if (!fgets(d->path, sizeof(d->path), p))
-		d->path[0] = 0;
-	pclose(p);
-	d->path[strcspn(d->path, "\n")] = 0;
-	return d->path[0] ? 0 : -ENODEV;
+	return loop_attach(d->file, d->path, sizeof(d->path));
 }
 
 void tdev_destroy(struct tdev *d)
 {
-	if (d->path[0])
-		sh("losetup -d %s 2>/dev/null", d->path);
+	int fd;
+
+	if (d->path[0]) {
+		/* losetup -d: detached now, or when its last user closes it. */
+		fd = open(d->path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ioctl(fd, LOOP_CLR_FD);
+			close(fd);
+		}
+	}
 	if (d->file[0])
 		unlink(d->file);
 	d->path[0] = d->file[0] = 0;
@@ -267,4 +308,145 @@ int evlog_count(const struct evlog *log, const char *id, int cmd)
 		if (log->ev[i].cmd == cmd && !strcmp(log->ev[i].job.id, id))
 			n++;
 	return n;
+}
+
+struct regcheck {
+	char *why;
+	size_t len;
+	int n;
+	bool bad;
+};
+
+static bool id_ok(const char *id)
+{
+	size_t i, n = strnlen(id, BLKJOB_ID_LEN);
+
+	if (!n || n >= BLKJOB_ID_LEN ||
+	    !((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z')))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", id[i]))
+			return false;
+	return true;
+}
+
+static int regcheck_one(const struct blkjob_job *j, void *arg)
+{
+	static const unsigned int need[] = {
+		BLKJOB_A_JOB_ID, BLKJOB_A_JOB_TYPE, BLKJOB_A_JOB_STATUS,
+		BLKJOB_A_JOB_SOURCE, BLKJOB_A_JOB_TARGET, BLKJOB_A_JOB_LEN,
+		BLKJOB_A_JOB_OFFSET, BLKJOB_A_JOB_SPEED,
+		BLKJOB_A_JOB_GRANULARITY, BLKJOB_A_JOB_BUF_SIZE,
+		BLKJOB_A_JOB_IO_STATUS, BLKJOB_A_JOB_READY,
+	};
+	struct regcheck *rc = arg;
+	const char *bad = NULL;
+	unsigned int i;
+	bool ready;
+
+	rc->n++;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!BLKJOB_HAS(j->present, need[i]))
+			bad = "attribute missing";
+	ready = j->status == BLKJOB_JOB_STATUS_READY ||
+		j->status == BLKJOB_JOB_STATUS_STANDBY;
+	if (bad)
+		;
+	else if (!id_ok(j->id))
+		bad = "invalid id";
+	else if (j->type > BLKJOB_JOB_TYPE_BACKUP)
+		bad = "type";
+	else if (j->status < BLKJOB_JOB_STATUS_CREATED ||
+		 j->status > BLKJOB_JOB_STATUS_CONCLUDED)
+		bad = "status";
+	else if (j->offset > j->len)
+		bad = "offset > len";
+	else if (j->granularity < 512 || j->granularity > 64 * MiB ||
+		 (j->granularity & (j->granularity - 1)))
+		bad = "granularity";
+	else if (j->buf_size < j->granularity)
+		bad = "buf-size < granularity";
+	else if (j->speed > INT64_MAX)
+		bad = "speed";
+	else if (j->io_status > BLKJOB_IO_STATUS_NOSPACE)
+		bad = "io-status";
+	else if (j->on_source_error > BLKJOB_ERROR_POLICY_ENOSPC ||
+		 j->on_target_error > BLKJOB_ERROR_POLICY_ENOSPC)
+		bad = "error policy";
+	else if (j->copy_mode > BLKJOB_COPY_MODE_WRITE_BLOCKING ||
+		 j->sync > BLKJOB_SYNC_MODE_NONE)
+		bad = "copy-mode or sync";
+	else if (j->ready != ready)
+		bad = "ready does not match the status";
+	else if (!j->source[0] || !j->target[0])
+		bad = "empty source or target";
+	if (bad && !rc->bad) {
+		rc->bad = true;
+		snprintf(rc->why, rc->len, "job '%.63s' (%s): %s", j->id,
+			 blkjob_job_status_str(j->status) ?: "?", bad);
+	}
+	return 0;
+}
+
+int registry_check(struct blkjob_ctx *ctx, char *why, size_t len)
+{
+	struct regcheck rc = { why, len, 0, false };
+	int err;
+
+	why[0] = 0;
+	err = blkjob_job_dump(ctx, regcheck_one, &rc);
+	if (err) {
+		snprintf(why, len, "job-get dump: %s", strerror(-err));
+		return -1;
+	}
+	return rc.bad ? -1 : rc.n;
+}
+
+struct regclear {
+	struct blkjob_ctx *ctx;
+	int n;
+};
+
+static int regclear_one(const struct blkjob_job *j, void *arg)
+{
+	struct regclear *rc = arg;
+
+	rc->n++;
+	/* Another socket: this one is busy with the dump. */
+	if (j->status == BLKJOB_JOB_STATUS_PENDING)
+		blkjob_job_finalize(rc->ctx, j->id);
+	else if (j->status == BLKJOB_JOB_STATUS_CONCLUDED)
+		blkjob_job_dismiss(rc->ctx, j->id);
+	else
+		blkjob_job_cancel(rc->ctx, j->id, true);
+	return 0;
+}
+
+int registry_clear(struct blkjob_ctx *ctx, int ms)
+{
+	uint64_t end = now_ms() + ms;
+	struct blkjob_ctx *op = blkjob_open();
+	struct regclear rc = { op, 0 };
+
+	if (!op)
+		return -errno;
+	do {
+		rc.n = 0;
+		if (blkjob_job_dump(ctx, regclear_one, &rc) == 0 && !rc.n)
+			break;
+		usleep(20000);
+	} while (now_ms() < end);
+	blkjob_close(op);
+	return rc.n ? -ETIMEDOUT : 0;
+}
+
+int dev_claimable(const char *path)
+{
+	int fd = open(path, O_RDWR | O_EXCL);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }

@@ -72,3 +72,17 @@ int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ms(void);
 
 #endif
+
+/*
+ * The job registry, as a job-get dump shows it. registry_check() checks
+ * every job's attributes for sanity (valid id and enums, offset <= len,
+ * granularity a power of two, ready matching the status ...); it returns
+ * the number of jobs, or -1 with the first problem in @why.
+ * registry_clear() force-cancels every job, finalizes and dismisses what
+ * waits for it, until the dump is empty or @ms passed: 0, or -ETIMEDOUT.
+ */
+int registry_check(struct blkjob_ctx *ctx, char *why, size_t len);
+int registry_clear(struct blkjob_ctx *ctx, int ms);
+
+/* 0 when @path can be opened O_RDWR | O_EXCL (nobody claims it), else -errno. */
+int dev_claimable(const char *path);

@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Faults that test_policy (dm-error on the target) and unload.sh do not
+ * cover: intermittent I/O errors from dm-flakey on the source and on the
+ * target under each error policy, a real ENOSPC from a dm-thin pool
+ * running out of space under each policy (enospc and stop then heal by
+ * growing the pool), slow I/O from dm-delay and a force cancel through it,
+ * a target and a source removed under a copy (dmsetup remove --force), a
+ * loop device detached under a copy, a target suspended for longer than
+ * the hung-task timeout, and a mirror that survives a target fault (stop,
+ * heal, resume) and still pivots to a byte-exact copy. Each ends in a
+ * defined state and leaves no device claimed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+
+#define SIZE (4 * MiB)
+#define SECTORS (SIZE >> 9)
+
+/*
+ * Made once for all tests (each a fork of this process): the source and
+ * target loops, and a dm device over each ("-s", "-t") whose table the
+ * tests swap between linear, error, flakey and delay.
+ */
+static struct tdev g_src, g_dst;
+static char g_dm[2][64], g_dmpath[2][96];
+
+enum side { SRC, TGT };
+
+static const char *kind_table(enum side side, const char *kind, char *buf,
+			      size_t len)
+{
+	const char *dev = side == SRC ? g_src.path : g_dst.path;
+
+	if (!strcmp(kind, "linear"))
+		snprintf(buf, len, "0 %llu linear %s 0", SECTORS, dev);
+	else if (!strcmp(kind, "error"))
+		snprintf(buf, len, "0 %llu error", SECTORS);
+	else if (!strcmp(kind, "flakey"))	/* up 1 s, then down 1 s */
+		snprintf(buf, len, "0 %llu flakey %s 0 1 1", SECTORS, dev);
+	else if (!strcmp(kind, "down"))		/* flushes fail too */
+		snprintf(buf, len, "0 %llu flakey %s 0 0 1", SECTORS, dev);
+	else					/* delay: 300 ms each way */
+		snprintf(buf, len, "0 %llu delay %s 0 300", SECTORS, dev);
+	return buf;
+}
+
+/* Swap @side's table (dmsetup resume suspends and swaps). */
+static int set_table(enum side side, const char *kind)
+{
+	char t[256];
+
+	return sh("dmsetup load %s --table '%s' && dmsetup resume %s",
+		  g_dm[side], kind_table(side, kind, t, sizeof(t)), g_dm[side]);
+}
+
+static int create_dm(enum side side)
+{
+	char t[256];
+
+	return sh("dmsetup create %s --table '%s' && dmsetup mknodes %s",
+		  g_dm[side], kind_table(side, "linear", t, sizeof(t)),
+		  g_dm[side]);
+}
+
+static int g_setup(void)
+{
+	int i;
+
+	if (tdev_create(&g_src, SIZE, true) || tdev_create(&g_dst, SIZE, false))
+		return -1;
+	for (i = 0; i < 2; i++) {
+		snprintf(g_dm[i], sizeof(g_dm[i]), "bjf-%d-%c", getpid(),
+			 "st"[i]);
+		snprintf(g_dmpath[i], sizeof(g_dmpath[i]), "/dev/mapper/bjf-%d-%c",
+			 getpid(), "st"[i]);
+		if (create_dm(i))
+			return -1;
+	}
+	return 0;
+}
+
+static void g_teardown(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		sh("dmsetup resume %s 2>/dev/null; dmsetup remove --retry %s 2>/dev/null",
+		   g_dm[i], g_dm[i]);
+	tdev_destroy(&g_src);
+	tdev_destroy(&g_dst);
+}
+
+/* No job, every device free. */
+static void check_free(struct __test_metadata *_metadata,
+		       struct blkjob_ctx *ctx)
+{
+	char why[256];
+	int i;
+
+	EXPECT_EQ(0, registry_check(ctx, why, sizeof(why)));
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, dev_claimable(g_dmpath[i]))
+			TH_LOG("%s still claimed", g_dmpath[i]);
+	}
+}
+
+static int first_error(const struct evlog *log, const char *id, int *op,
+		       int *action)
+{
+	int i, n = 0;
+
+	for (i = 0; i < log->n; i++)
+		if (log->ev[i].cmd == BLKJOB_CMD_JOB_ERROR_NTF &&
+		    !strcmp(log->ev[i].job.id, id) && !n++) {
+			*op = log->ev[i].job.operation;
+			*action = log->ev[i].job.action;
+		}
+	return n;
+}
+
+/* Wait for @status, resuming the job whenever it stopped. */
+static int resume_until(struct blkjob_ctx *ctx, const char *id, int status,
+			int ms)
+{
+	uint64_t end = now_ms() + ms;
+	int st;
+
+	do {
+		st = job_status(ctx, id);
+		if (st == status)
+			return 0;
+		if (st == BLKJOB_JOB_STATUS_PAUSED ||
+		    st == BLKJOB_JOB_STATUS_STANDBY)
+			blkjob_job_resume(ctx, id);
+		usleep(20000);
+	} while (now_ms() < end);
+	return -ETIMEDOUT;
+}
+
+/* ------------------------------------------------------------------ */
+/* dm-flakey on either side, under each policy                          */
+
+FIXTURE(flakey) {
+	struct blkjob_ctx *ctx;
+	struct blkjob_monitor *mon;
+	const char *id;
+};
+
+FIXTURE_VARIANT(flakey) {
+	enum side side;
+	enum blkjob_error_policy policy;
+};
+
+#define FLAKEY(s, p) \
+	FIXTURE_VARIANT_ADD(flakey, s##_##p) { \
+		.side = s == 0 ? SRC : TGT, \
+		.policy = BLKJOB_ERROR_POLICY_##p, \
+	}
+#define source 0
+#define target 1
+FLAKEY(source, REPORT);
+FLAKEY(source, IGNORE);
+FLAKEY(source, STOP);
+FLAKEY(source, ENOSPC);
+FLAKEY(target, REPORT);
+FLAKEY(target, IGNORE);
+FLAKEY(target, STOP);
+FLAKEY(target, ENOSPC);
+#undef source
+#undef target
+
+FIXTURE_SETUP(flakey)
+{
+	self->ctx = blkjob_open();
+	ASSERT_NE(NULL, self->ctx);
+	self->mon = blkjob_monitor_open();
+	ASSERT_NE(NULL, self->mon);
+	self->id = test_id("fl");
+}
+
+FIXTURE_TEARDOWN(flakey)
+{
+	job_cleanup(self->ctx, self->id);
+	set_table(variant->side, "linear");
+	blkjob_monitor_close(self->mon);
+	blkjob_close(self->ctx);
+}
+
+TEST_F_TIMEOUT(flakey, copy, 300)
+{
+	const char *side = variant->side == SRC ? "source" : "target";
+	struct blkjob_job_params p;
+	struct evlog log = { 0 };
+	struct blkjob_job job;
+	int op = -1, action = -1;
+
+	/* 4 MiB at 1 MiB/s: I/O in both the up and the down seconds. */
+	copy_params(&p, self->id, g_dmpath[SRC], g_dmpath[TGT], 1 * MiB);
+	p.auto_dismiss = false;
+	p.present |= BLKJOB_F(BLKJOB_A_JOB_AUTO_DISMISS);
+	if (variant->side == SRC) {
+		p.on_source_error = variant->policy;
+		p.present |= BLKJOB_F(BLKJOB_A_JOB_ON_SOURCE_ERROR);
+	} else {
+		p.on_target_error = variant->policy;
+		p.present |= BLKJOB_F(BLKJOB_A_JOB_ON_TARGET_ERROR);
+	}
+	ASSERT_EQ(0, set_table(variant->side, "flakey"));
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL))
+		TH_LOG("%s", blkjob_errmsg(self->ctx));
+
+	switch (variant->policy) {
+	case BLKJOB_ERROR_POLICY_STOP:
+		/* Stops; still flakey, resume; then healed, it finishes. */
+		ASSERT_EQ(0, wait_status(self->ctx, self->id,
+					 BLKJOB_JOB_STATUS_PAUSED, 20000));
+		ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+		EXPECT_EQ(BLKJOB_IO_STATUS_FAILED, job.io_status);
+		EXPECT_EQ(0, blkjob_job_resume(self->ctx, self->id));
+		usleep(500000);
+		ASSERT_EQ(0, set_table(variant->side, "linear"));
+		/* An error from before the heal may still stop it. */
+		ASSERT_EQ(0, resume_until(self->ctx, self->id,
+					  BLKJOB_JOB_STATUS_CONCLUDED, 30000));
+		ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+		EXPECT_FALSE(BLKJOB_HAS(job.present, BLKJOB_A_JOB_ERROR));
+		EXPECT_EQ(BLKJOB_IO_STATUS_OK, job.io_status);
+		EXPECT_EQ(0, tdev_cmp(g_src.path, g_dst.path, SIZE));
+		break;
+	case BLKJOB_ERROR_POLICY_IGNORE:
+		ASSERT_EQ(0, wait_status(self->ctx, self->id,
+					 BLKJOB_JOB_STATUS_CONCLUDED, 30000));
+		ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+		EXPECT_FALSE(BLKJOB_HAS(job.present, BLKJOB_A_JOB_ERROR))
+			TH_LOG("error: %s", job.error);
+		EXPECT_EQ(SIZE, job.offset);
+		break;
+	default:	/* report; enospc reports an EIO */
+		ASSERT_EQ(0, wait_status(self->ctx, self->id,
+					 BLKJOB_JOB_STATUS_CONCLUDED, 30000));
+		ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+		EXPECT_TRUE(BLKJOB_HAS(job.present, BLKJOB_A_JOB_ERROR));
+		TH_LOG("error: %s", job.error);
+		EXPECT_LT(job.offset, SIZE);
+		break;
+	}
+	evlog_collect(self->mon, &log, self->id, 200, 0);
+	ASSERT_LE(1, first_error(&log, self->id, &op, &action))
+		TH_LOG("no job-error-ntf for the %s's errors", side);
+	EXPECT_EQ(variant->side == SRC ? BLKJOB_IO_OPERATION_READ :
+					 BLKJOB_IO_OPERATION_WRITE, op);
+	EXPECT_EQ(variant->policy == BLKJOB_ERROR_POLICY_IGNORE ?
+		  BLKJOB_ERROR_ACTION_IGNORE :
+		  variant->policy == BLKJOB_ERROR_POLICY_STOP ?
+		  BLKJOB_ERROR_ACTION_STOP : BLKJOB_ERROR_ACTION_REPORT,
+		  action);
+	EXPECT_EQ(0, blkjob_job_dismiss(self->ctx, self->id));
+	check_free(_metadata, self->ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* dm-delay: slow, not failing; a force cancel gets through            */
+
+FIXTURE(delay) {
+	struct blkjob_ctx *ctx;
+	const char *id;
+};
+
+FIXTURE_SETUP(delay)
+{
+	self->ctx = blkjob_open();
+	ASSERT_NE(NULL, self->ctx);
+	self->id = test_id("dl");
+}
+
+FIXTURE_TEARDOWN(delay)
+{
+	job_cleanup(self->ctx, self->id);
+	set_table(TGT, "linear");
+	set_table(SRC, "linear");
+	blkjob_close(self->ctx);
+}
+
+TEST_F_TIMEOUT(delay, slow_legs_then_force_cancel, 300)
+{
+	struct blkjob_job_params p;
+	struct blkjob_job job;
+	uint64_t t0;
+
+	ASSERT_EQ(0, set_table(SRC, "delay"));
+	ASSERT_EQ(0, set_table(TGT, "delay"));
+	copy_params(&p, self->id, g_dmpath[SRC], g_dmpath[TGT], 1 * MiB);
+	p.auto_dismiss = false;
+	p.present |= BLKJOB_F(BLKJOB_A_JOB_AUTO_DISMISS);
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL));
+	usleep(1500 * 1000);
+	/* Verbs answer at once even with I/O stuck in the delay. */
+	t0 = now_ms();
+	ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+	EXPECT_EQ(BLKJOB_JOB_STATUS_RUNNING, job.status);
+	EXPECT_LT(0, job.offset);
+	EXPECT_GT(SIZE, job.offset);
+	ASSERT_EQ(0, blkjob_job_cancel(self->ctx, self->id, true));
+	EXPECT_GT(500, now_ms() - t0);
+	/* The job waits for what is in flight: a delay or two. */
+	ASSERT_EQ(0, wait_status(self->ctx, self->id,
+				 BLKJOB_JOB_STATUS_CONCLUDED, 5000));
+	TH_LOG("concluded %llu ms after the cancel",
+	       (unsigned long long)(now_ms() - t0));
+	ASSERT_EQ(0, blkjob_job_dismiss(self->ctx, self->id));
+	check_free(_metadata, self->ctx);
+}
+
+/* Slow but healthy: the copy completes, byte for byte. */
+TEST_F_TIMEOUT(delay, slow_target_completes, 300)
+{
+	struct blkjob_job_params p;
+
+	ASSERT_EQ(0, set_table(TGT, "delay"));
+	copy_params(&p, self->id, g_dmpath[SRC], g_dmpath[TGT], 0);
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL));
+	ASSERT_EQ(0, wait_status(self->ctx, self->id,
+				 BLKJOB_JOB_STATUS_NULL, 60000));
+	EXPECT_EQ(0, tdev_cmp(g_src.path, g_dst.path, SIZE));
+	check_free(_metadata, self->ctx);
+}
+
+/*
+ * The final flush of the target is a write like the others: with
+ * on-target-error ignore, a target that fails every write and every flush
+ * still ends in a completed job.
+ */
+TEST_F_TIMEOUT(delay, failing_flush_ignored, 300)
+{
+	struct blkjob_job_params p;
+	struct blkjob_job job;
+
+	copy_params(&p, self->id, g_dmpath[SRC], g_dmpath[TGT], 0);
+	p.auto_dismiss = false;
+	p.on_target_error = BLKJOB_ERROR_POLICY_IGNORE;
+	p.present |= BLKJOB_F(BLKJOB_A_JOB_AUTO_DISMISS) |
+		     BLKJOB_F(BLKJOB_A_JOB_ON_TARGET_ERROR);
+	ASSERT_EQ(0, set_table(TGT, "down"));
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL));
+	ASSERT_EQ(0, wait_status(self->ctx, self->id,
+				 BLKJOB_JOB_STATUS_CONCLUDED, 30000));
+	ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+	EXPECT_FALSE(BLKJOB_HAS(job.present, BLKJOB_A_JOB_ERROR))
+		TH_LOG("error: %s", job.error);
+	EXPECT_EQ(SIZE, job.offset);
+	EXPECT_EQ(0, blkjob_job_dismiss(self->ctx, self->id));
+	check_free(_metadata, self->ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* A target suspended for longer than the hung-task timeout (30 s)      */
+
+FIXTURE(suspend) {
+	struct blkjob_ctx *ctx;
+	const char *id;
+};
+
+FIXTURE_SETUP(suspend)
+{
+	self->ctx = blkjob_open();
+	ASSERT_NE(NULL, self->ctx);
+	self->id = test_id("sp");
+}
+
+FIXTURE_TEARDOWN(suspend)
+{
+	sh("dmsetup resume %s", g_dm[TGT]);
+	job_cleanup(self->ctx, self->id);
+	blkjob_close(self->ctx);
+}
+
+TEST_F_TIMEOUT(suspend, target_suspended_40s, 300)
+{
+	struct blkjob_job_params p;
+	struct blkjob_job job;
+	uint64_t t0, off;
+
+	copy_params(&p, self->id, g_dmpath[SRC], g_dmpath[TGT], 512 * KiB);
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL));
+	usleep(1000 * 1000);
+	ASSERT_EQ(0, sh("dmsetup suspend %s", g_dm[TGT]));
+	t0 = now_ms();
+	usleep(2000 * 1000);
+	ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+	off = job.offset;
+	EXPECT_GT(SIZE, off);
+	/* The job is stuck on I/O; the verbs are not. */
+	while (now_ms() < t0 + 40000) {
+		uint64_t t1 = now_ms();
+
+		ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+		EXPECT_EQ(off, job.offset);
+		EXPECT_EQ(0, blkjob_job_set_speed(self->ctx, self->id,
+						  512 * KiB));
+		EXPECT_GT(1000, now_ms() - t1);
+		sleep(2);
+	}
+	EXPECT_EQ(0, blkjob_job_pause(self->ctx, self->id));
+	EXPECT_EQ(0, blkjob_job_resume(self->ctx, self->id));
+	ASSERT_EQ(0, sh("dmsetup resume %s", g_dm[TGT]));
+	/* Its whole buffer was queued in the device: it may be done. */
+	blkjob_job_set_speed(self->ctx, self->id, 0);
+	ASSERT_EQ(0, wait_status(self->ctx, self->id, BLKJOB_JOB_STATUS_NULL,
+				 30000));
+	EXPECT_EQ(0, tdev_cmp(g_src.path, g_dst.path, SIZE));
+	check_free(_metadata, self->ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* A real ENOSPC: a thin volume bigger than its pool                    */
+
+FIXTURE(thin) {
+	struct blkjob_ctx *ctx;
+	struct tdev meta, data;
+	char pool[64], thin[64], thinpath[96];
+	const char *id;
+};
+
+FIXTURE_VARIANT(thin) {
+	enum blkjob_error_policy policy;
+};
+
+FIXTURE_VARIANT_ADD(thin, enospc) { .policy = BLKJOB_ERROR_POLICY_ENOSPC };
+FIXTURE_VARIANT_ADD(thin, stop) { .policy = BLKJOB_ERROR_POLICY_STOP };
+FIXTURE_VARIANT_ADD(thin, report) { .policy = BLKJOB_ERROR_POLICY_REPORT };
+FIXTURE_VARIANT_ADD(thin, ignore) { .policy = BLKJOB_ERROR_POLICY_IGNORE };
+
+/* A pool of @data_size bytes, error_if_no_space: ENOSPC at once. */
+static int pool_table(FIXTURE_DATA(thin) *self, const char *cmd,
+		      uint64_t data_size)
+{
+	return sh("dmsetup %s %s --table '0 %llu thin-pool %s %s 128 0 1 error_if_no_space'",
+		  cmd, self->pool, (unsigned long long)data_size >> 9,
+		  self->meta.path, self->data.path);
+}
+
+FIXTURE_SETUP(thin)
+{
+	self->ctx = blkjob_open();
+	ASSERT_NE(NULL, self->ctx);
+	self->id = test_id("th");
+	/* Zeroed metadata; 1 MiB of data for a 4 MiB volume. */
+	ASSERT_EQ(0, tdev_create(&self->meta, 4 * MiB, false));
+	ASSERT_EQ(0, tdev_create(&self->data, SIZE, false));
+	snprintf(self->pool, sizeof(self->pool), "bjf-%d-pool", getpid());
+	snprintf(self->thin, sizeof(self->thin), "bjf-%d-thin", getpid());
+	snprintf(self->thinpath, sizeof(self->thinpath), "/dev/mapper/%s",
+		 self->thin);
+	ASSERT_EQ(0, pool_table(self, "create", 1 * MiB));
+	ASSERT_EQ(0, sh("dmsetup mknodes %s", self->pool));
+	ASSERT_EQ(0, sh("dmsetup message %s 0 'create_thin 0' && "
+			"dmsetup create %s --table '0 %llu thin /dev/mapper/%s 0' && "
+			"dmsetup mknodes %s", self->pool, self->thin, SECTORS,
+			self->pool, self->thin));
+}
+
+FIXTURE_TEARDOWN(thin)
+{
+	job_cleanup(self->ctx, self->id);
+	sh("dmsetup remove --retry %s; dmsetup remove --retry %s",
+	   self->thin, self->pool);
+	tdev_destroy(&self->meta);
+	tdev_destroy(&self->data);
+	blkjob_close(self->ctx);
+}
+
+TEST_F_TIMEOUT(thin, out_of_space, 300)
+{
+	struct blkjob_job_params p;
+	struct blkjob_job job;
+	bool stops = variant->policy == BLKJOB_ERROR_POLICY_ENOSPC ||
+		     variant->policy == BLKJOB_ERROR_POLICY_STOP;
+
+	copy_params(&p, self->id, g_dmpath[SRC], self->thinpath, 0);
+	p.auto_dismiss = false;
+	p.on_target_error = variant->policy;
+	p.present |= BLKJOB_F(BLKJOB_A_JOB_AUTO_DISMISS) |
+		     BLKJOB_F(BLKJOB_A_JOB_ON_TARGET_ERROR);
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL))
+		TH_LOG("%s", blkjob_errmsg(self->ctx));
+	if (!stops) {
+		ASSERT_EQ(0, wait_status(self->ctx, self->id,
+					 BLKJOB_JOB_STATUS_CONCLUDED, 30000));
+		ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+		TH_LOG("offset %llu, io-status %s, error '%s'",
+		       (unsigned long long)job.offset,
+		       blkjob_io_status_str(job.io_status), job.error);
+		if (variant->policy == BLKJOB_ERROR_POLICY_REPORT) {
+			EXPECT_NE(NULL, strstr(job.error, ": -28"));
+		} else {
+			EXPECT_EQ(SIZE, job.offset);
+			EXPECT_FALSE(BLKJOB_HAS(job.present,
+						BLKJOB_A_JOB_ERROR));
+		}
+		ASSERT_EQ(0, blkjob_job_dismiss(self->ctx, self->id));
+		EXPECT_EQ(0, dev_claimable(self->thinpath));
+		return;
+	}
+
+	/* Stops with io-status nospace; grow the pool, resume, done. */
+	ASSERT_EQ(0, wait_status(self->ctx, self->id,
+				 BLKJOB_JOB_STATUS_PAUSED, 30000));
+	ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+	EXPECT_EQ(BLKJOB_IO_STATUS_NOSPACE, job.io_status);
+	EXPECT_GT(SIZE, job.offset);
+	TH_LOG("stopped at %llu", (unsigned long long)job.offset);
+	ASSERT_EQ(0, pool_table(self, "load", SIZE));
+	ASSERT_EQ(0, sh("dmsetup resume %s", self->pool));
+	ASSERT_EQ(0, resume_until(self->ctx, self->id,
+				  BLKJOB_JOB_STATUS_CONCLUDED, 30000));
+	ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+	EXPECT_FALSE(BLKJOB_HAS(job.present, BLKJOB_A_JOB_ERROR));
+	EXPECT_EQ(BLKJOB_IO_STATUS_OK, job.io_status);
+	EXPECT_EQ(0, tdev_cmp(g_src.path, self->thinpath, SIZE));
+	ASSERT_EQ(0, blkjob_job_dismiss(self->ctx, self->id));
+	EXPECT_EQ(0, dev_claimable(self->thinpath));
+}
+
+/* ------------------------------------------------------------------ */
+/* A mirror survives a target fault and still pivots to an exact copy  */
+
+FIXTURE(mirror) {
+	struct blkjob_ctx *ctx;
+	char name[64], path[96];
+	const char *id;
+};
+
+FIXTURE_SETUP(mirror)
+{
+	self->ctx = blkjob_open();
+	ASSERT_NE(NULL, self->ctx);
+	self->id = test_id("mf");
+	/* The blkjob device: the source loop, then the "-t" dm device. */
+	snprintf(self->name, sizeof(self->name), "bjf-%d-m", getpid());
+	snprintf(self->path, sizeof(self->path), "/dev/mapper/%s",
+		 self->name);
+	ASSERT_EQ(0, sh("dmsetup remove %s", g_dm[SRC]));
+	ASSERT_EQ(0, sh("dmsetup create %s --table '0 %llu blkjob %s %s' && "
+			"dmsetup mknodes %s", self->name, SECTORS, g_src.path,
+			g_dmpath[TGT], self->name));
+}
+
+FIXTURE_TEARDOWN(mirror)
+{
+	job_cleanup(self->ctx, self->id);
+	sh("dmsetup remove --retry %s", self->name);
+	set_table(TGT, "linear");
+	create_dm(SRC);
+	blkjob_close(self->ctx);
+}
+
+static int write_random(const char *path, uint64_t off, size_t len)
+{
+	char *buf;
+	int fd, ufd, ret = -1;
+
+	if (posix_memalign((void **)&buf, 4096, len))
+		return -1;
+	ufd = open("/dev/urandom", O_RDONLY);
+	fd = open(path, O_WRONLY | O_DIRECT);
+	if (fd >= 0 && ufd >= 0 && read(ufd, buf, len) == (ssize_t)len &&
+	    pwrite(fd, buf, len, off) == (ssize_t)len)
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	if (ufd >= 0)
+		close(ufd);
+	free(buf);
+	return ret;
+}
+
+TEST_F_TIMEOUT(mirror, target_fault_stop_resume_pivot, 300)
+{
+	struct blkjob_job_params p;
+	struct blkjob_job job;
+	uint8_t *want, *got;
+	int fd;
+
+	copy_params(&p, self->id, self->path, g_dmpath[TGT], 1 * MiB);
+	p.type = BLKJOB_JOB_TYPE_MIRROR;
+	p.on_target_error = BLKJOB_ERROR_POLICY_STOP;
+	p.present |= BLKJOB_F(BLKJOB_A_JOB_ON_TARGET_ERROR);
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL))
+		TH_LOG("%s", blkjob_errmsg(self->ctx));
+	usleep(1000 * 1000);
+	ASSERT_EQ(0, set_table(TGT, "error"));
+	ASSERT_EQ(0, wait_status(self->ctx, self->id,
+				 BLKJOB_JOB_STATUS_PAUSED, 20000));
+	ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+	EXPECT_EQ(BLKJOB_IO_STATUS_FAILED, job.io_status);
+	/* Writes while it is stopped: the source only, marked dirty. */
+	ASSERT_EQ(0, write_random(self->path, 0, 256 * KiB));
+	ASSERT_EQ(0, write_random(self->path, SIZE - 64 * KiB, 64 * KiB));
+	/* Healed, resumed: it goes on to ready; more writes; pivot. */
+	ASSERT_EQ(0, set_table(TGT, "linear"));
+	ASSERT_EQ(0, blkjob_job_set_speed(self->ctx, self->id, 0));
+	ASSERT_EQ(0, resume_until(self->ctx, self->id,
+				  BLKJOB_JOB_STATUS_READY, 30000));
+	ASSERT_EQ(0, write_random(self->path, SIZE / 2, 128 * KiB));
+	ASSERT_EQ(0, posix_memalign((void **)&want, 4096, SIZE));
+	fd = open(self->path, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(SIZE, pread(fd, want, SIZE, 0));
+	close(fd);
+	ASSERT_EQ(0, blkjob_job_complete(self->ctx, self->id));
+	ASSERT_EQ(0, wait_status(self->ctx, self->id, BLKJOB_JOB_STATUS_NULL,
+				 30000));
+	EXPECT_EQ(0, sh("dmsetup status %s | grep -q ' destination - - '",
+			self->name));
+	EXPECT_EQ(0, tdev_cmp(g_src.path, g_dst.path, SIZE));
+	ASSERT_EQ(0, posix_memalign((void **)&got, 4096, SIZE));
+	fd = open(g_dst.path, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(SIZE, pread(fd, got, SIZE, 0));
+	close(fd);
+	EXPECT_EQ(0, memcmp(want, got, SIZE));
+	free(got);
+	free(want);
+}
+
+/* ------------------------------------------------------------------ */
+/* Devices that go away under a copy                                    */
+
+FIXTURE(gone) {
+	struct blkjob_ctx *ctx;
+	const char *id;
+};
+
+FIXTURE_SETUP(gone)
+{
+	self->ctx = blkjob_open();
+	ASSERT_NE(NULL, self->ctx);
+	self->id = test_id("gn");
+}
+
+FIXTURE_TEARDOWN(gone)
+{
+	int i;
+
+	job_cleanup(self->ctx, self->id);
+	for (i = 0; i < 2; i++)
+		if (access(g_dmpath[i], F_OK) || sh("dmsetup info %s >/dev/null 2>&1", g_dm[i]))
+			create_dm(i);
+		else
+			set_table(i, "linear");
+	blkjob_close(self->ctx);
+}
+
+/*
+ * dmsetup remove --force: the table becomes "error" at once; the device
+ * itself stays while the job holds it. The job fails (report), lets go,
+ * and then the device can be removed.
+ */
+static void removed_under_copy(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(gone) *self, enum side side)
+{
+	struct blkjob_job_params p;
+	struct blkjob_job job;
+
+	copy_params(&p, self->id, g_dmpath[SRC], g_dmpath[TGT], 1 * MiB);
+	p.auto_dismiss = false;
+	p.present |= BLKJOB_F(BLKJOB_A_JOB_AUTO_DISMISS);
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL));
+	usleep(1000 * 1000);
+	sh("dmsetup remove --force %s", g_dm[side]);
+	ASSERT_EQ(0, wait_status(self->ctx, self->id,
+				 BLKJOB_JOB_STATUS_CONCLUDED, 20000));
+	ASSERT_EQ(0, blkjob_job_get(self->ctx, self->id, &job));
+	TH_LOG("error: %s", job.error);
+	EXPECT_TRUE(BLKJOB_HAS(job.present, BLKJOB_A_JOB_ERROR));
+	ASSERT_EQ(0, blkjob_job_dismiss(self->ctx, self->id));
+	/* Nothing holds it any more: it goes. */
+	EXPECT_EQ(0, sh("dmsetup remove --retry %s", g_dm[side]));
+	EXPECT_EQ(0, dev_claimable(g_dmpath[!side]));
+}
+
+TEST_F_TIMEOUT(gone, target_removed, 300)
+{
+	removed_under_copy(_metadata, self, TGT);
+}
+
+TEST_F_TIMEOUT(gone, source_removed, 300)
+{
+	removed_under_copy(_metadata, self, SRC);
+}
+
+/*
+ * A loop device detached under a copy: the detach is deferred until its
+ * last user (the job) closes it; the copy completes, then the loop goes.
+ */
+TEST_F_TIMEOUT(gone, source_loop_detached, 300)
+{
+	struct blkjob_job_params p;
+	struct tdev src, dst;
+	char cmd[128];
+
+	ASSERT_EQ(0, tdev_create(&src, 1 * MiB, true));
+	ASSERT_EQ(0, tdev_create(&dst, 1 * MiB, false));
+	copy_params(&p, self->id, src.path, dst.path, 512 * KiB);
+	ASSERT_EQ(0, blkjob_job_new(self->ctx, &p, NULL));
+	usleep(500 * 1000);
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", src.path);
+	EXPECT_EQ(0, sh("%s", cmd));
+	ASSERT_EQ(0, wait_status(self->ctx, self->id, BLKJOB_JOB_STATUS_NULL,
+				 20000));
+	EXPECT_EQ(0, sh("cmp -s %s %s", src.file, dst.path));
+	/* Detached now that the job let go. */
+	EXPECT_NE(0, sh("losetup %s 2>/dev/null | grep -q %s", src.path,
+			src.file));
+	EXPECT_EQ(0, dev_claimable(dst.path));
+	src.path[0] = 0;
+	tdev_destroy(&src);
+	tdev_destroy(&dst);
+}
+
+int main(int argc, char **argv)
+{
+	int ret;
+
+	if (g_setup()) {
+		printf("# cannot set up the devices\n");
+		g_teardown();
+		return 1;
+	}
+	ret = test_harness_run(argc, argv);
+	g_teardown();
+	return ret;
+}
