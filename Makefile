@@ -7,6 +7,9 @@
 #   make KVER=6.1        module against the cached Debian 6.1 headers
 #   make KDIR=/path      module against any kernel build tree
 #   make check           everything the CI runs (see README)
+#   make check-debug     the VM suite on a KASAN/lockdep/kmemleak/KUnit
+#                        kernel built from linux-source-6.12 (slow; not CI)
+#   make KVER=debug      module against that kernel (once built)
 #   make demo            boot a VM and show blkjob working
 
 TOP := $(CURDIR)
@@ -31,7 +34,8 @@ endif
 BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all module userspace tests check demo deps deps-build clean
+.PHONY: all module userspace tests check check-debug demo deps deps-build \
+	clean
 
 all: module userspace
 
@@ -62,6 +66,9 @@ deps:
 
 check:
 	$(SCRIPTS)/check
+
+check-debug:
+	$(SCRIPTS)/check-debug
 
 demo:
 	$(SCRIPTS)/demo
