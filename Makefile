@@ -13,6 +13,9 @@
 #   make install-userspace, uninstall-userspace: all but the module
 #   make dkms-source     copy the module's sources to /usr/src/blkjob-VERSION
 #   make check           everything the CI runs (see README)
+#   make check-debug     the VM suite on a KASAN/lockdep/kmemleak/KUnit
+#                        kernel built from linux-source-6.12 (slow; not CI)
+#   make KVER=debug      module against that kernel (once built)
 #   make demo            boot a VM and show blkjob working
 #   make bench           blkjob against dd, dm-mirror and qemu-img (results/bench/)
 #   make fuzz            the netlink fuzzer, 1 000 000 messages, in a 6.12 VM
@@ -40,8 +43,8 @@ endif
 BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all module userspace tests check demo bench fuzz deps deps-build \
-	clean install install-module install-userspace uninstall \
+.PHONY: all module userspace tests check check-debug demo bench fuzz deps \
+	deps-build clean install install-module install-userspace uninstall \
 	uninstall-module uninstall-userspace dkms-source
 
 all: module userspace
@@ -136,6 +139,9 @@ deps:
 
 check:
 	$(SCRIPTS)/check
+
+check-debug:
+	$(SCRIPTS)/check-debug
 
 demo:
 	$(SCRIPTS)/demo

@@ -31,6 +31,9 @@ struct task_struct;
 #define BLKJOB_MAX_GRANULARITY		(64 * 1024 * 1024)
 #define BLKJOB_MAX_BUF_SIZE		(256 * 1024 * 1024)
 
+/* The job statuses, indexing the tables in job.c. */
+#define BLKJOB_NR_STATUS (BLKJOB_JOB_STATUS_NULL + 1)
+
 /* Lifecycle commands, indexing the verb table in job.c. */
 enum blkjob_verb {
 	BLKJOB_VERB_CANCEL,
@@ -252,6 +255,9 @@ extern struct mutex blkjob_mutex;
 
 /* job.c: registry and lifecycle */
 bool blkjob_id_valid(const char *id);
+bool blkjob_transition_allowed(enum blkjob_job_status from,
+			       enum blkjob_job_status to);
+bool blkjob_verb_allowed(enum blkjob_verb verb, enum blkjob_job_status status);
 const char *blkjob_status_name(enum blkjob_job_status status);
 const char *blkjob_type_name(enum blkjob_job_type type);
 struct blkjob *blkjob_find(const char *id);

@@ -28,8 +28,6 @@ static atomic_t blkjob_nr_jobs = ATOMIC_INIT(0);
 /* Frees jobs, so that the last put may happen anywhere, the kthread too. */
 static struct workqueue_struct *blkjob_wq;
 
-#define BLKJOB_NR_STATUS (BLKJOB_JOB_STATUS_NULL + 1)
-
 /*
  * QEMU's transition table, [from][to]. Columns, like rows:
  * undefined created running paused ready standby waiting pending aborting
@@ -89,6 +87,35 @@ static const struct blkjob_driver *blkjob_drivers[] = {
 	[BLKJOB_JOB_TYPE_MIRROR]	= &blkjob_mirror_driver,
 	[BLKJOB_JOB_TYPE_BACKUP]	= &blkjob_backup_driver,
 };
+
+/**
+ * blkjob_transition_allowed() - may a job move between two statuses?
+ * @from: the current status
+ * @to: the new status
+ *
+ * Context: any.
+ * Return: true when QEMU's transition table allows it.
+ */
+bool blkjob_transition_allowed(enum blkjob_job_status from,
+			       enum blkjob_job_status to)
+{
+	return from < BLKJOB_NR_STATUS && to < BLKJOB_NR_STATUS &&
+	       blkjob_transitions[from][to];
+}
+
+/**
+ * blkjob_verb_allowed() - may a job in a status accept a verb?
+ * @verb: the verb
+ * @status: the job's status
+ *
+ * Context: any.
+ * Return: true when QEMU's verb table allows it.
+ */
+bool blkjob_verb_allowed(enum blkjob_verb verb, enum blkjob_job_status status)
+{
+	return verb < BLKJOB_VERB_MAX && status < BLKJOB_NR_STATUS &&
+	       blkjob_verbs[verb][status];
+}
 
 /**
  * blkjob_status_name() - a job status as the spec spells it
@@ -274,7 +301,7 @@ void blkjob_set_error(struct blkjob *job, const char *fmt, ...)
 void blkjob_set_status(struct blkjob *job, enum blkjob_job_status status)
 {
 	lockdep_assert_held(&blkjob_mutex);
-	WARN_ONCE(!blkjob_transitions[job->status][status],
+	WARN_ONCE(!blkjob_transition_allowed(job->status, status),
 		  "blkjob: job '%s': illegal transition %s -> %s\n", job->id,
 		  blkjob_status_name(job->status), blkjob_status_name(status));
 	if (job->status == status)
@@ -287,7 +314,7 @@ static int blkjob_verb_check(struct blkjob *job, enum blkjob_verb verb,
 			     struct netlink_ext_ack *extack)
 {
 	lockdep_assert_held(&blkjob_mutex);
-	if (blkjob_verbs[verb][job->status])
+	if (blkjob_verb_allowed(verb, job->status))
 		return 0;
 	blkjob_errmsg(extack, NULL,
 		      "job '%s' in state '%s' cannot accept command verb '%s'",
@@ -1094,7 +1121,7 @@ static struct blkjob *blkjob_shutdown_next(void)
 		if (job->status == BLKJOB_JOB_STATUS_CONCLUDED)
 			return job;
 		if (!blkjob_cancelled_locked(job) &&
-		    blkjob_verbs[BLKJOB_VERB_CANCEL][job->status])
+		    blkjob_verb_allowed(BLKJOB_VERB_CANCEL, job->status))
 			return job;
 	}
 	return NULL;

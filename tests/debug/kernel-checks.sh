@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The debug kernel's own verdicts at the end of the VM suite (make
+# check-debug): kmemleak finds nothing blkjob leaked, once blkjob.ko is
+# unloaded, and every run of blkjob's KUnit suites in the kernel log (at
+# boot and at each reload by the tests) passed. KASAN, lockdep and the
+# other reports need no test here: scripts/vm fails the run on them.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
+kml=/sys/kernel/debug/kmemleak
+boot=/tmp/blkjob-debug/kmemleak-boot
+
+test_kmemleak_on() {
+	[ -r "$kml" ] || die "no $kml: kernel without kmemleak, or no debugfs"
+	echo scan >"$kml" || die "kmemleak does not scan (disabled?)"
+	[ -f "$boot" ] || die "no record of the boot's suspects"
+}
+
+test_no_leak_at_boot() {
+	! grep -q blkjob "$boot" || {
+		echo "blkjob in kmemleak's suspects at boot:"
+		cat "$boot"
+		return 1
+	}
+}
+
+test_no_leak() {
+	if [ -d /sys/module/blkjob ]; then
+		rmmod blkjob || die "rmmod blkjob failed"
+	fi
+	# Objects younger than 5 s are never reported; a second scan drops
+	# pointers that were only in flight during the first.
+	sleep 6
+	echo scan >"$kml" && echo scan >"$kml" || die "kmemleak scan failed"
+	[ ! -s "$kml" ] || {
+		echo "kmemleak: $(grep -c '^unreferenced object' "$kml") suspected leaks:"
+		head -n 200 "$kml"
+		return 1
+	}
+}
+
+test_kunit_log() {
+	local runs
+	runs=$(dmesg | grep -cE '^\[[ 0-9.]+\] +ok [0-9]+ blkjob-(job|ratelimit)$')
+	echo "$runs passing suite runs in the kernel log"
+	if dmesg | grep -E '^\[[ 0-9.]+\] +not ok [0-9]+ '; then
+		dmesg | grep -E -B3 'EXPECTATION FAILED|ASSERTION FAILED' | head -n 60
+		return 1
+	fi
+	[ "$runs" -gt 0 ] || die "no run of blkjob's KUnit suites in the kernel log"
+}
+
+ktap_plan 4
+ktap_run "kmemleak is on" test_kmemleak_on
+ktap_run "no kmemleak suspect from blkjob at boot" test_no_leak_at_boot
+ktap_run "no kmemleak suspect after the suite and rmmod blkjob" test_no_leak
+ktap_run "every KUnit run in the kernel log passed" test_kunit_log
+ktap_finish
