@@ -32,6 +32,9 @@ check_pause() {
 		return 1
 	check_speed "$id" 16M $((16 << 20)) || return 1
 	check_speed "$id" 0 0 || return 1
+	# Back to a limit: unlimited, the job could end (and be dismissed)
+	# before it is seen resumed.
+	check_speed "$id" 4M $((4 << 20)) || return 1
 	"$ctl" resume "$id" || return 1
 	expect_eq "$(job_field "$id" paused)" false "paused after resume"
 }
