@@ -10,6 +10,16 @@
 #include <stdint.h>
 #include "libblkjob.h"
 
+/*
+ * The harness kills a test after 30 s by default. On the debug kernel
+ * (make check-debug) everything runs several times slower: a test's own
+ * waits bound it, this only has to catch a hang.
+ */
+#ifdef TEST_TIMEOUT_DEFAULT
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+#endif
+
 #define MiB (1024ULL * 1024)
 #define KiB 1024ULL
 
