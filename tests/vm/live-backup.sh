@@ -40,10 +40,13 @@ backup_fs() {
 	quiesce "$mnt" || return 1
 	snapshot "/dev/mapper/$vol" "$live_dir/snap" || return 1
 	if [ "$how" = steps ]; then
+		# Kept once concluded: on a slow kernel the 8 s job may be
+		# over before wait starts.
 		"$ctl" -q backup "/dev/mapper/$vol" "$dst" id "$id" \
-			speed 4M || { thaw "$mnt"; return 1; }
+			speed 4M auto-dismiss off || { thaw "$mnt"; return 1; }
 		thaw "$mnt"
 		"$ctl" wait "$id" || die "backup failed" || return 1
+		"$ctl" dismiss "$id" || return 1
 		echo "writes during the backup: $(wc -l <"$live_dir/manifest")"
 		# Concluded: the target passes I/O to the source; retire it.
 		[ "$(bj_status "$vol" | cut -d' ' -f1)" = source ] ||
