@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# scripts/vm itself: exit statuses come back, kernel warnings and timeouts
-# fail the run, blkjob.ko is loaded on both kernels, the tree is writable.
+# scripts/vm itself: exit statuses come back, kernel warnings, a wrapped
+# kernel log and timeouts fail the run, blkjob.ko is loaded on both kernels, the tree is writable.
 # Runs on the host; each test boots a VM.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
@@ -24,6 +24,11 @@ test_warn_fails() {
 test_user_warning_ok() {
 	expect_rc 0 -- sh -c 'echo "sha256sum: WARNING: 1 checksum did NOT match"'
 }
+# 300 records of 1000 bytes wrap the kernel's own 128 KiB buffer (6.12).
+test_wrapped_log_fails() {
+	expect_rc 125 --log-buf 0 -- sh -c 'l=$(printf "%01000d" 0)
+		for i in $(seq 300); do echo "$l" >/dev/kmsg; done'
+}
 test_timeout() { expect_rc 124 --timeout 15 -- sleep 600; }
 test_writable_tree() {
 	local f=build/rig-$$
@@ -34,7 +39,7 @@ test_writable_tree() {
 }
 
 cd "$top" || exit 1
-ktap_plan 9
+ktap_plan 10
 ktap_run "vm: true exits 0" test_true
 ktap_run "vm: false exits 1" test_false
 ktap_run "vm: exit status passes through" test_status
@@ -43,6 +48,7 @@ ktap_run "vm: blkjob loaded on 6.12" test_lsmod 6.12
 ktap_run "vm: a guest WARN fails the run" test_warn_fails
 ktap_run "vm: a command's own WARNING output is not a kernel report" \
 	test_user_warning_ok
+ktap_run "vm: a kernel log that wrapped fails the run" test_wrapped_log_fails
 ktap_run "vm: hard timeout" test_timeout
 ktap_run "vm: source tree writable from the guest" test_writable_tree
 ktap_finish
