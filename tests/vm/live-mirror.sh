@@ -160,9 +160,16 @@ test_saturated() {
 	echo "write-blocking: ready after $((t1 - t0)) s under a saturating writer"
 	expect_eq "$(job_field sat-wb actively-synced)" true "actively-synced" ||
 		{ hammer_stop; return 1; }
-	cancel_and_restore sat-wb "$vol" || { hammer_stop; return 1; }
+	# Converged means in sync: once the writer stops, a soft cancel leaves
+	# the destination equal to the source.
+	hammer_stop
+	cancel_and_restore sat-wb "$vol" || return 1
+	expect_eq "$(sum_dev "$dst")" "$(sum_dev "$src")" \
+		"destination vs source after write-blocking under load" || return 1
 
 	# Background under the same load: report whether it converges.
+	hammer_start "/dev/mapper/$vol"
+	sleep 1
 	t0=$(date +%s)
 	"$ctl" -q mirror "/dev/mapper/$vol" "$dst" id sat-bg \
 		copy-mode background || { hammer_stop; return 1; }
@@ -180,6 +187,9 @@ test_saturated() {
 	echo "background -> write-blocking: ready $(($(date +%s) - t0)) s after start"
 	hammer_stop
 	cancel_and_restore sat-bg "$vol" || return 1
+	expect_eq "$(sum_dev "$dst")" "$(sum_dev "$src")" \
+		"destination vs source after background -> write-blocking" ||
+		return 1
 	expect_table "$vol" "0 $SECTORS linear $(devno "$src") 0" || return 1
 	expect_no_blkjob "$vol"
 }
