@@ -7,6 +7,7 @@
 
 #include <linux/init.h>
 #include <linux/module.h>
+#include <net/genetlink.h>
 
 #include "blkjob.h"
 #include "chunk.h"
@@ -62,5 +63,7 @@ module_exit(blkjob_exit);
 MODULE_DESCRIPTION("QEMU-style block jobs on host block devices");
 /* dm loads a table's target type on demand as "dm-<name>". */
 MODULE_ALIAS("dm-blkjob");
+/* genl loads an unregistered family's module on the first lookup by name. */
+MODULE_ALIAS_GENL_FAMILY(BLKJOB_FAMILY_NAME);
 MODULE_AUTHOR("The blkjob developers");
 MODULE_LICENSE("GPL");

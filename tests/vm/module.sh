@@ -5,6 +5,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 ko=$top/build/${BLKJOB_KLINE:-6.12}/blkjob.ko
+ctl=$top/userspace/blkjobctl/blkjobctl
 
 loaded() { [ -d /sys/module/blkjob ]; }
 
@@ -45,10 +46,38 @@ sys.exit(0 if typ == 16 else 1)
 PY
 }
 
-ktap_plan 4
+# Installed as make install does (into extra/, then depmod) and not
+# loaded: blkjobctl's first request has the kernel load it through the
+# module's genl family alias. The guest's own /lib/modules, which the
+# kernel's modprobe reads, is the chroot's when the host has one, else
+# under /run/blkjob-vm-modules (scripts/vm-init).
+test_autoload() {
+	local base=/ rel out rc=0 ok=0
+	rel=$(uname -r)
+	[ -d "/lib/modules/$rel" ] || base=/run/blkjob-vm-modules
+	modinfo -F alias "$ko" | grep -qx 'net-pf-16-proto-16-family-blkjob' ||
+		die "blkjob.ko has no genl family alias"
+	mkdir -p "$base/lib/modules/$rel/extra" &&
+		cp "$ko" "$base/lib/modules/$rel/extra/blkjob.ko" &&
+		depmod -b "$base" "$rel" ||
+		die "cannot install blkjob.ko under $base/lib/modules/$rel" ||
+		return 1
+	if loaded; then rmmod blkjob || die "rmmod failed"; fi
+	out=$("$ctl" list 2>&1) || rc=$?
+	loaded && ok=1
+	rm -f "$base/lib/modules/$rel/extra/blkjob.ko"
+	depmod -b "$base" "$rel"
+	loaded || insmod "$ko" || die "insmod after the test failed"
+	expect_eq "$rc" 0 "blkjobctl list with the module not loaded: $out" ||
+		return 1
+	[ "$ok" -eq 1 ] || die "blkjobctl's request did not load blkjob"
+}
+
+ktap_plan 5
 ktap_run "module loaded at boot" test_loaded_at_boot
 ktap_run "module unloads" test_unload
 ktap_run "module reloads three times" test_reload_cycles
+ktap_run "blkjobctl's first request loads an installed module" test_autoload
 if grep -q genl_register_family "$top/kernel/"*.c 2>/dev/null; then
 	ktap_run "genl family blkjob registered" test_genl_family_registered
 else
