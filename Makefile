@@ -18,6 +18,8 @@
 #   make KVER=debug      module against that kernel (once built)
 #   make demo            boot a VM and show blkjob working
 #   make bench           blkjob against dd, dm-mirror and qemu-img (results/bench/)
+#   make mutants         plant each defect of scripts/mutants.list, run the
+#                        tests that must catch it (MUTANTS="ID..." a subset)
 #   make fuzz            the netlink fuzzer, 1 000 000 messages, in a 6.12 VM
 #                        (FUZZ_COUNT=N, FUZZ_SEED=N)
 
@@ -43,7 +45,7 @@ endif
 BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all module userspace tests check check-debug demo bench fuzz deps \
+.PHONY: all module userspace tests check check-debug demo bench fuzz mutants deps \
 	deps-build clean install install-module install-userspace uninstall \
 	uninstall-module uninstall-userspace dkms-source
 
@@ -148,6 +150,10 @@ demo:
 
 bench:
 	$(SCRIPTS)/bench
+
+mutants: deps-build
+	$(SCRIPTS)/kernels fetch 6.12
+	$(SCRIPTS)/mutants $(MUTANTS)
 
 # About 2 000 messages/s under TCG: 1M take some ten minutes.
 FUZZ_COUNT ?= 1000000
