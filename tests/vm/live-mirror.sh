@@ -81,6 +81,10 @@ mirror_fs() {
 		[ "$(bj_status "$vol" | cut -d' ' -f1-2)" = "source $id" ] ||
 			die "dm status does not show the job" || return 1
 		check_pause "$id" "$mode" || return 1
+		# Unlimited from here: re-copies are rate limited too, and a
+		# writer on a fast (KVM) guest can dirty 4 MiB/s on its own, so
+		# at 4M the mirror might never converge.
+		check_speed "$id" 0 0 || return 1
 		"$ctl" -q wait "$id" status ready timeout 120 ||
 			die "not ready in 120 s" || return 1
 		"$ctl" complete "$id" || return 1
