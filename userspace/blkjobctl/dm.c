@@ -819,6 +819,33 @@ static int check_lvm(const struct plumb *pl, const struct request *req)
 		       pl->name);
 }
 
+/*
+ * A mirror replaces NAME's whole table with a linear map onto DST at the
+ * pivot: only a table that maps one device linearly survives that as what
+ * it was (libblkjob's blkjob_dm_movable() says why others do not). A
+ * backup changes no mapping and copies what NAME shows.
+ */
+static int check_movable(const struct plumb *pl, const struct request *req)
+{
+	struct blkjob_dm_seg *segs;
+	char why[1024];
+	unsigned int i;
+	int err;
+
+	if (req->cmd != CMD_MIRROR)
+		return 0;
+	segs = calloc(pl->live.n ? pl->live.n : 1, sizeof(*segs));
+	if (!segs)
+		return err_msg("out of memory");
+	for (i = 0; i < pl->live.n; i++) {
+		segs[i].type = pl->live.seg[i].type;
+		segs[i].params = pl->live.seg[i].params;
+	}
+	err = blkjob_dm_movable(pl->name, segs, pl->live.n, why, sizeof(why));
+	free(segs);
+	return err ? err_msg("%s", why) : 0;
+}
+
 /* Step 1: the helper keeps NAME's current table. Reused if it is that. */
 static int make_helper(struct plumb *pl)
 {
@@ -1104,6 +1131,8 @@ static int setup_live(struct live *l, const struct src *s)
 		return make_tmp(&l->pl, s, req->dev, l->dst, l->dst_bytes);
 	}
 	ret = check_dm_src(&l->pl);
+	if (!ret)
+		ret = check_movable(&l->pl, req);
 	if (!ret)
 		ret = check_lvm(&l->pl, req);
 	if (ret)

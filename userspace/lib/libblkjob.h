@@ -98,6 +98,27 @@ int blkjob_parse_speed(const char *s, uint64_t *out);
 char *blkjob_format_size(char *buf, size_t len, uint64_t v);
 
 /* --------------------------------------------------------------------- */
+
+/* One segment of a device-mapper table, as DM_TABLE_STATUS gives it. */
+struct blkjob_dm_seg {
+	const char *type;	/* target type: "linear", "crypt", ... */
+	const char *params;	/* its parameters */
+};
+
+/*
+ * Whether a live move (mirror, then pivot) of dm device @name, whose live
+ * table is @segs[0..@n), keeps what the device is: only when every segment
+ * is linear onto one and the same device. Returns 0; -EOPNOTSUPP when a
+ * segment has another target (the move would drop that layer: a crypt
+ * target's plaintext would reach the destination); -EXDEV when the table
+ * spans several devices; -EINVAL for an empty table or unreadable
+ * parameters. On error, @why (of @len bytes) says which and why, naming
+ * the device and the target.
+ */
+int blkjob_dm_movable(const char *name, const struct blkjob_dm_seg *segs,
+		      unsigned int n, char *why, size_t len);
+
+/* --------------------------------------------------------------------- */
 /* Jobs                                                                  */
 /* --------------------------------------------------------------------- */
 
