@@ -67,7 +67,7 @@ test_forced() {
 }
 
 test_vm_says() {
-	BLKJOB_ACCEL=tcg "$top/scripts/vm" -- true >/dev/null 2>"$tmp/vm" ||
+	BLKJOB_ACCEL=tcg "$top/scripts/vm" --cpus 1 -- true >/dev/null 2>"$tmp/vm" ||
 		die "scripts/vm -- true failed"
 	grep -q '^vm: -accel tcg' "$tmp/vm" ||
 		die "scripts/vm did not say it used TCG: $(cat "$tmp/vm")"
