@@ -11,6 +11,15 @@
 #include <uapi/linux/blkjob.h>
 
 /* Common nested types */
+const struct nla_policy blkjob_meta_dev_nl_policy[BLKJOB_A_META_DEV_PAD + 1] = {
+	[BLKJOB_A_META_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 127, },
+	[BLKJOB_A_META_DEV_DM_UUID] = { .type = NLA_NUL_STRING, .len = 128, },
+	[BLKJOB_A_META_DEV_SECTORS] = { .type = NLA_U64, },
+	[BLKJOB_A_META_DEV_STATE] = NLA_POLICY_MAX(NLA_U32, 3),
+	[BLKJOB_A_META_DEV_SOURCE_ID] = { .type = NLA_NUL_STRING, .len = 111, },
+	[BLKJOB_A_META_DEV_DEST_ID] = { .type = NLA_NUL_STRING, .len = 111, },
+};
+
 const struct nla_policy blkjob_txn_job_nl_policy[BLKJOB_A_JOB_SYNC + 1] = {
 	[BLKJOB_A_JOB_ID] = { .type = NLA_NUL_STRING, .len = 63, },
 	[BLKJOB_A_JOB_TYPE] = NLA_POLICY_MAX(NLA_U32, 2),
@@ -98,8 +107,36 @@ const struct nla_policy blkjob_txn_new_nl_policy[BLKJOB_A_TXN_JOB + 1] = {
 	[BLKJOB_A_TXN_JOB] = NLA_POLICY_NESTED(blkjob_txn_job_nl_policy),
 };
 
+/* BLKJOB_CMD_META_FORMAT - do */
+const struct nla_policy blkjob_meta_format_nl_policy[BLKJOB_A_META_PATH + 1] = {
+	[BLKJOB_A_META_PATH] = { .type = NLA_NUL_STRING, .len = 4095, },
+};
+
+/* BLKJOB_CMD_META_GET - do */
+const struct nla_policy blkjob_meta_get_nl_policy[BLKJOB_A_META_PATH + 1] = {
+	[BLKJOB_A_META_PATH] = { .type = NLA_NUL_STRING, .len = 4095, },
+};
+
+/* BLKJOB_CMD_META_DEV_GET - do */
+const struct nla_policy blkjob_meta_dev_get_nl_policy[BLKJOB_A_META_DEV + 1] = {
+	[BLKJOB_A_META_PATH] = { .type = NLA_NUL_STRING, .len = 4095, },
+	[BLKJOB_A_META_DEV] = NLA_POLICY_NESTED(blkjob_meta_dev_nl_policy),
+};
+
+/* BLKJOB_CMD_META_DEV_SET - do */
+const struct nla_policy blkjob_meta_dev_set_nl_policy[BLKJOB_A_META_DEV + 1] = {
+	[BLKJOB_A_META_PATH] = { .type = NLA_NUL_STRING, .len = 4095, },
+	[BLKJOB_A_META_DEV] = NLA_POLICY_NESTED(blkjob_meta_dev_nl_policy),
+};
+
+/* BLKJOB_CMD_META_DEV_DEL - do */
+const struct nla_policy blkjob_meta_dev_del_nl_policy[BLKJOB_A_META_DEV + 1] = {
+	[BLKJOB_A_META_PATH] = { .type = NLA_NUL_STRING, .len = 4095, },
+	[BLKJOB_A_META_DEV] = NLA_POLICY_NESTED(blkjob_meta_dev_nl_policy),
+};
+
 /* Ops table for blkjob */
-const struct genl_ops blkjob_nl_ops[11] = {
+const struct genl_ops blkjob_nl_ops[16] = {
 	{
 		.cmd		= BLKJOB_CMD_JOB_NEW,
 		.doit		= blkjob_nl_job_new_doit,
@@ -175,6 +212,42 @@ const struct genl_ops blkjob_nl_ops[11] = {
 		.doit		= blkjob_nl_txn_new_doit,
 		.policy		= blkjob_txn_new_nl_policy,
 		.maxattr	= BLKJOB_A_TXN_JOB,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= BLKJOB_CMD_META_FORMAT,
+		.doit		= blkjob_nl_meta_format_doit,
+		.policy		= blkjob_meta_format_nl_policy,
+		.maxattr	= BLKJOB_A_META_PATH,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= BLKJOB_CMD_META_GET,
+		.doit		= blkjob_nl_meta_get_doit,
+		.policy		= blkjob_meta_get_nl_policy,
+		.maxattr	= BLKJOB_A_META_PATH,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= BLKJOB_CMD_META_DEV_GET,
+		.doit		= blkjob_nl_meta_dev_get_doit,
+		.dumpit		= blkjob_nl_meta_dev_get_dumpit,
+		.policy		= blkjob_meta_dev_get_nl_policy,
+		.maxattr	= BLKJOB_A_META_DEV,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= BLKJOB_CMD_META_DEV_SET,
+		.doit		= blkjob_nl_meta_dev_set_doit,
+		.policy		= blkjob_meta_dev_set_nl_policy,
+		.maxattr	= BLKJOB_A_META_DEV,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= BLKJOB_CMD_META_DEV_DEL,
+		.doit		= blkjob_nl_meta_dev_del_doit,
+		.policy		= blkjob_meta_dev_del_nl_policy,
+		.maxattr	= BLKJOB_A_META_DEV,
 		.flags		= GENL_ADMIN_PERM,
 	},
 };

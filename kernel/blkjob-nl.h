@@ -12,6 +12,7 @@
 #include <uapi/linux/blkjob.h>
 
 /* Common nested types */
+extern const struct nla_policy blkjob_meta_dev_nl_policy[BLKJOB_A_META_DEV_PAD + 1];
 extern const struct nla_policy blkjob_txn_job_nl_policy[BLKJOB_A_JOB_SYNC + 1];
 
 extern const struct nla_policy blkjob_job_new_nl_policy[BLKJOB_A_JOB_SYNC + 1];
@@ -36,8 +37,18 @@ extern const struct nla_policy blkjob_job_change_nl_policy[BLKJOB_A_JOB_COPY_MOD
 
 extern const struct nla_policy blkjob_txn_new_nl_policy[BLKJOB_A_TXN_JOB + 1];
 
+extern const struct nla_policy blkjob_meta_format_nl_policy[BLKJOB_A_META_PATH + 1];
+
+extern const struct nla_policy blkjob_meta_get_nl_policy[BLKJOB_A_META_PATH + 1];
+
+extern const struct nla_policy blkjob_meta_dev_get_nl_policy[BLKJOB_A_META_DEV + 1];
+
+extern const struct nla_policy blkjob_meta_dev_set_nl_policy[BLKJOB_A_META_DEV + 1];
+
+extern const struct nla_policy blkjob_meta_dev_del_nl_policy[BLKJOB_A_META_DEV + 1];
+
 /* Ops table for blkjob */
-extern const struct genl_ops blkjob_nl_ops[11];
+extern const struct genl_ops blkjob_nl_ops[16];
 
 int blkjob_nl_job_new_doit(struct sk_buff *skb, struct genl_info *info);
 int blkjob_nl_job_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -51,6 +62,13 @@ int blkjob_nl_job_dismiss_doit(struct sk_buff *skb, struct genl_info *info);
 int blkjob_nl_job_set_speed_doit(struct sk_buff *skb, struct genl_info *info);
 int blkjob_nl_job_change_doit(struct sk_buff *skb, struct genl_info *info);
 int blkjob_nl_txn_new_doit(struct sk_buff *skb, struct genl_info *info);
+int blkjob_nl_meta_format_doit(struct sk_buff *skb, struct genl_info *info);
+int blkjob_nl_meta_get_doit(struct sk_buff *skb, struct genl_info *info);
+int blkjob_nl_meta_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
+int blkjob_nl_meta_dev_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb);
+int blkjob_nl_meta_dev_set_doit(struct sk_buff *skb, struct genl_info *info);
+int blkjob_nl_meta_dev_del_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	BLKJOB_NLGRP_MONITOR,

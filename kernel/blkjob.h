@@ -20,6 +20,8 @@
 struct blkjob;
 struct block_device;
 struct blkjob_txn;
+struct genl_family;
+struct genl_info;
 struct sk_buff;
 struct task_struct;
 
@@ -328,7 +330,9 @@ void blkjob_wait(struct blkjob *job, u64 *deadline,
 		 bool (*event)(struct blkjob *job));
 
 /* netlink.c */
+extern struct genl_family blkjob_nl_family;
 int blkjob_nl_register(void);
+int blkjob_nl_admin(struct sk_buff *skb, struct genl_info *info);
 void blkjob_nl_unregister(void);
 void blkjob_nl_notify(struct blkjob *job, u8 cmd);
 void blkjob_nl_notify_error(struct blkjob *job, enum blkjob_io_operation op,

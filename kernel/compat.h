@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/string.h>
 #include <linux/version.h>
+#include <net/genetlink.h>
 #include <net/netlink.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
@@ -100,6 +101,16 @@ static inline bool blkjob_extack_copy(struct netlink_ext_ack *extack,
 	}
 #endif
 	return false;
+}
+
+/* The attributes of a dump request, parsed with the op's policy. */
+static inline struct nlattr **blkjob_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
 }
 
 #endif /* _BLKJOB_COMPAT_H */

@@ -25,6 +25,7 @@
 #include "blkjob.h"
 #include "compat.h"
 #include "dm-target.h"
+#include "metadata.h"
 
 #define BLKJOB_DM_NAME "blkjob"
 
@@ -34,6 +35,8 @@
  * @ti: the dm target
  * @src: the source leg
  * @dst: the destination leg
+ * @meta_dev: the metadata device, or NULL
+ * @meta: its object, whose record of this device a pivot updates
  * @devt: the mapped device's dev_t, the registry key
  * @bs: bioset for clones of writes to the destination
  * @wq: detach waits for @users here, dtr for @job
@@ -57,6 +60,8 @@ struct blkjob_dm {
 	struct dm_target *ti;
 	struct dm_dev *src;
 	struct dm_dev *dst;
+	struct dm_dev *meta_dev;
+	struct blkjob_md *meta;
 	dev_t devt;
 	struct bio_set bs;
 	wait_queue_head_t wq;
@@ -507,15 +512,103 @@ static int blkjob_dm_ctr_check(struct dm_target *ti, struct blkjob_dm *dm)
 	return 0;
 }
 
-/* <source_dev> <dest_dev> */
+/*
+ * A move recorded on a metadata device: the device's record (by its dm
+ * uuid) must say a move is under way, so that the pivot can say where the
+ * device went before any bio goes there alone.
+ */
+static int blkjob_dm_ctr_meta(struct dm_target *ti, struct blkjob_dm *dm,
+			      const char *path)
+{
+	struct mapped_device *md = dm_table_get_md(ti->table);
+	char uuid[DM_UUID_LEN];
+	struct blkjob_md_dev rec;
+	const char *why;
+	int err;
+
+	err = dm_get_device(ti, path, dm_table_get_mode(ti->table),
+			    &dm->meta_dev);
+	if (err) {
+		ti->error = "Cannot get the metadata device";
+		return err;
+	}
+	dm->meta = blkjob_md_get(dm->meta_dev->bdev, &why);
+	if (IS_ERR(dm->meta)) {
+		/* dm only ever prints ti->error. */
+		ti->error = (char *)why;
+		err = PTR_ERR(dm->meta);
+		dm->meta = NULL;
+		goto put;
+	}
+	err = -EINVAL;
+	if (dm_copy_name_and_uuid(md, NULL, uuid) || !uuid[0]) {
+		ti->error = "A device recorded on a metadata device needs a dm uuid";
+		goto put;
+	}
+	if (blkjob_md_find(dm->meta, uuid, &rec)) {
+		ti->error = "The metadata device has no record of this device";
+		goto put;
+	}
+	if (rec.state != BLKJOB_META_STATE_MOVING) {
+		ti->error = "The device's record does not say a move is under way";
+		goto put;
+	}
+	if (rec.sectors != ti->len) {
+		ti->error = "The device's record has another size";
+		goto put;
+	}
+	return 0;
+put:
+	if (dm->meta)
+		blkjob_md_put(dm->meta);
+	dm->meta = NULL;
+	dm_put_device(ti, dm->meta_dev);
+	dm->meta_dev = NULL;
+	return err;
+}
+
+static void blkjob_dm_put_meta(struct dm_target *ti, struct blkjob_dm *dm)
+{
+	if (!dm->meta)
+		return;
+	blkjob_md_put(dm->meta);
+	dm_put_device(ti, dm->meta_dev);
+}
+
+/**
+ * blkjob_dm_record_pivot() - make a pivot durable before it happens
+ * @dm: the instance, quiesced (every bio held)
+ *
+ * Context: process; sleeps until the commit is durable.
+ * Return: 0 (or no metadata device), or the commit's error: then the
+ * instance must not pivot.
+ */
+int blkjob_dm_record_pivot(struct blkjob_dm *dm)
+{
+	struct mapped_device *md = dm_table_get_md(dm->ti->table);
+	char uuid[DM_UUID_LEN];
+	struct blkjob_md_dev rec;
+	int err;
+
+	if (!dm->meta)
+		return 0;
+	err = dm_copy_name_and_uuid(md, NULL, uuid) ?:
+	      blkjob_md_find(dm->meta, uuid, &rec);
+	if (err)
+		return err;
+	rec.state = BLKJOB_META_STATE_PIVOTED;
+	return blkjob_md_set(dm->meta, &rec);
+}
+
+/* <source_dev> <dest_dev> [meta <metadata_dev>] */
 static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	struct blkjob_dm *dm;
 	int err;
 
-	if (argc != 2) {
-		ti->error = "Expected <source_dev> <dest_dev>";
+	if ((argc != 2 && argc != 4) || (argc == 4 && strcmp(argv[2], "meta"))) {
+		ti->error = "Expected <source_dev> <dest_dev> [meta <metadata_dev>]";
 		return -EINVAL;
 	}
 	dm = kzalloc(sizeof(*dm), GFP_KERNEL);
@@ -545,10 +638,15 @@ static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	err = blkjob_dm_ctr_check(ti, dm);
 	if (err)
 		goto put_dst;
+	if (argc == 4) {
+		err = blkjob_dm_ctr_meta(ti, dm, argv[3]);
+		if (err)
+			goto put_dst;
+	}
 	err = bioset_init(&dm->bs, BIO_POOL_SIZE, 0, 0);
 	if (err) {
 		ti->error = "Cannot allocate the bioset";
-		goto put_dst;
+		goto put_meta;
 	}
 
 	/* Flushes: one per leg. Discards and write-zeroes: source only. */
@@ -563,6 +661,8 @@ static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	mutex_unlock(&blkjob_dm_mutex);
 	return 0;
 
+put_meta:
+	blkjob_dm_put_meta(ti, dm);
 put_dst:
 	dm_put_device(ti, dm->dst);
 put_src:
@@ -613,6 +713,7 @@ static void blkjob_dm_dtr(struct dm_target *ti)
 	blkjob_dm_unpause(dm);
 
 	bioset_exit(&dm->bs);
+	blkjob_dm_put_meta(ti, dm);
 	dm_put_device(ti, dm->dst);
 	dm_put_device(ti, dm->src);
 	kfree(dm);
@@ -711,6 +812,8 @@ static void blkjob_dm_status(struct dm_target *ti, status_type_t type,
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", dm->src->name, dm->dst->name);
+		if (dm->meta_dev)
+			DMEMIT(" meta %s", dm->meta_dev->name);
 		break;
 	case STATUSTYPE_IMA:
 		*result = '\0';

@@ -68,6 +68,7 @@ struct blkjob_dm *blkjob_dm_attach(struct blkjob *job,
 void blkjob_dm_set_hooks(struct blkjob_dm *dm,
 			 const struct blkjob_dm_hooks *hooks, void *priv);
 void blkjob_dm_detach(struct blkjob_dm *dm, bool pivot);
+int blkjob_dm_record_pivot(struct blkjob_dm *dm);
 struct block_device *blkjob_dm_bdev(struct blkjob_dm *dm, bool dest);
 u64 blkjob_dm_bytes(struct blkjob_dm *dm);
 void blkjob_dm_hold(struct blkjob_dm *dm);

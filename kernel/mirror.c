@@ -357,6 +357,22 @@ static bool mirror_flush_failed(struct mirror *m, int err)
 	return true;
 }
 
+/*
+ * The pivot could not be recorded on the metadata device: whatever the
+ * error policy, the job cannot complete (a pivot that a reboot forgets
+ * would lose every write after it), so it fails.
+ */
+static void mirror_record_failed(struct mirror *m, int err)
+{
+	if (!m->error) {
+		m->error = err;
+		blkjob_set_error(m->job,
+				 "cannot record the pivot on the metadata device: %d",
+				 err);
+	}
+	m->failures++;
+}
+
 /* Clean with nothing in flight: ready the first time. */
 static void mirror_converged(struct mirror *m)
 {
@@ -409,6 +425,13 @@ static int mirror_finish(struct mirror *m)
 	}
 	err = blkdev_issue_flush(m->dst);
 	if (err && mirror_flush_failed(m, err)) {
+		blkjob_dm_unhold(m->dm);
+		return -EAGAIN;
+	}
+	/* No bio goes to the destination alone before the record says so. */
+	err = pivot ? blkjob_dm_record_pivot(m->dm) : 0;
+	if (err) {
+		mirror_record_failed(m, err);
 		blkjob_dm_unhold(m->dm);
 		return -EAGAIN;
 	}

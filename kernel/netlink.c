@@ -26,7 +26,7 @@
 /* Most jobs a txn-new may create. */
 #define BLKJOB_TXN_MAX_JOBS 64
 
-static struct genl_family blkjob_nl_family __ro_after_init = {
+struct genl_family blkjob_nl_family __ro_after_init = {
 	.name		= BLKJOB_FAMILY_NAME,
 	.version	= BLKJOB_FAMILY_VERSION,
 	.netnsok	= true,
@@ -242,7 +242,7 @@ free:
  * GENL_ADMIN_PERM (admin-perm in the spec) only checks CAP_NET_ADMIN;
  * acting on block devices takes CAP_SYS_ADMIN.
  */
-static int blkjob_nl_admin(struct sk_buff *skb, struct genl_info *info)
+int blkjob_nl_admin(struct sk_buff *skb, struct genl_info *info)
 {
 	if (netlink_capable(skb, CAP_SYS_ADMIN))
 		return 0;

@@ -60,7 +60,7 @@ commands_and_options() {
 	check jobs "--help --json --pretty --quiet --timestamp --version -V -h -j -p -q -t" \
 		blkjobctl - || return 1
 	all=$(complete_words jobs blkjobctl "") || return 1
-	[ "$(wc -w <<<"$all")" -eq 21 ] || die "not 21 commands: $all"
+	[ "$(wc -w <<<"$all")" -eq 23 ] || die "not 23 commands: $all"
 }
 
 live_ids() {
@@ -68,6 +68,13 @@ live_ids() {
 	check jobs "mig0 mirror1" blkjobctl -jp cancel m &&
 	check jobs "mirror1" blkjobctl wait mir &&
 	check jobs "b.2" blkjobctl set-speed b
+}
+
+meta_words() {
+	check jobs "format show" blkjobctl meta "" &&
+	check jobs "force" blkjobctl meta format /dev/a "" &&
+	check jobs "" blkjobctl meta show /dev/a "" &&
+	check jobs "meta" blkjobctl wrap /dev/a data ""
 }
 
 keywords_and_values() {
@@ -92,9 +99,10 @@ no_module_is_silent() {
 	check nomod "" /nonexistent/blkjobctl show ""
 }
 
-ktap_plan 4
+ktap_plan 5
 ktap_run "completion: commands and global options" commands_and_options
 ktap_run "completion: ids of the live jobs" live_ids
+ktap_run "completion: meta and wrap ... meta" meta_words
 ktap_run "completion: keywords, their values, devices" keywords_and_values
 ktap_run "completion: nothing, silently, without the module" \
 	no_module_is_silent

@@ -37,6 +37,8 @@ static const struct enum_fns fns[] = {
 	  BLKJOB_IO_OPERATION_WRITE + 1 },
 	{ "error-action", blkjob_error_action_str, blkjob_error_action_parse,
 	  BLKJOB_ERROR_ACTION_STOP + 1 },
+	{ "meta-state", blkjob_meta_state_str, blkjob_meta_state_parse,
+	  BLKJOB_META_STATE_RETIRED + 1 },
 };
 
 #define N_FNS (sizeof(fns) / sizeof(fns[0]))
@@ -113,7 +115,10 @@ static const char *table_name(const char *kind, const char *set,
 
 	if (!strcmp(kind, "attr"))
 		return !strcmp(set, "job") ? blkjob_job_attr_str(v) :
-		       !strcmp(set, "txn") ? blkjob_txn_attr_str(v) : NULL;
+		       !strcmp(set, "txn") ? blkjob_txn_attr_str(v) :
+		       !strcmp(set, "meta") ? blkjob_meta_attr_str(v) :
+		       !strcmp(set, "meta-dev") ?
+		       blkjob_meta_dev_attr_str(v) : NULL;
 	if (!strcmp(kind, "op"))
 		return blkjob_cmd_str(v);
 	for (i = 0; i < blkjob_enum_count; i++)
@@ -158,7 +163,8 @@ TEST(tables_match_spec)
 	for (i = 0; i < blkjob_enum_count; i++)
 		want += blkjob_enums[i].count;
 	EXPECT_EQ(want, enums);
-	EXPECT_EQ((unsigned int)BLKJOB_A_JOB_MAX + BLKJOB_A_TXN_MAX, attrs);
+	EXPECT_EQ((unsigned int)BLKJOB_A_JOB_MAX + BLKJOB_A_TXN_MAX +
+		  BLKJOB_A_META_MAX + BLKJOB_A_META_DEV_MAX, attrs);
 	EXPECT_EQ((unsigned int)BLKJOB_CMD_MAX, ops);
 }
 

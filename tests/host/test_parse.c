@@ -325,6 +325,36 @@ TEST(wrap_and_restore)
 		     "wrap", "/dev/sdb",
 		     "n1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345");
 	EXPECT_USAGE("unexpected argument 'x'", "wrap", "/dev/sdb", "d", "x");
+	EXPECT_EQ(NULL, req.meta);
+	ASSERT_EQ(0, PARSE("wrap", "/dev/sdb", "data", "meta", "/dev/sdm"));
+	EXPECT_STREQ("/dev/sdm", req.meta);
+	EXPECT_USAGE("meta needs METADEV", "wrap", "/dev/sdb", "d", "meta");
+	EXPECT_USAGE("unexpected argument 'meta'", "wrap", "/dev/sdb", "d",
+		     "meta", "/dev/a", "meta", "/dev/b");
+
+	ASSERT_EQ(0, PARSE("meta", "format", "/dev/sdm"));
+	EXPECT_EQ(CMD_META, req.cmd);
+	EXPECT_EQ(META_FORMAT, req.meta_verb);
+	EXPECT_STREQ("/dev/sdm", req.meta);
+	EXPECT_FALSE(req.force);
+	ASSERT_EQ(0, PARSE("meta", "format", "/dev/sdm", "force"));
+	EXPECT_TRUE(req.force);
+	ASSERT_EQ(0, PARSE("meta", "show", "/dev/sdm"));
+	EXPECT_EQ(META_SHOW, req.meta_verb);
+	EXPECT_USAGE("meta needs format or show", "meta");
+	EXPECT_USAGE("meta needs format or show", "meta", "wipe", "/dev/a");
+	EXPECT_USAGE("meta show needs METADEV", "meta", "show");
+	EXPECT_USAGE("unexpected argument 'force'", "meta", "show", "/dev/a",
+		     "force");
+	EXPECT_USAGE("unexpected argument 'force'", "meta", "format", "/dev/a",
+		     "force", "force");
+
+	ASSERT_EQ(0, PARSE("activate"));
+	EXPECT_EQ(CMD_ACTIVATE, req.cmd);
+	EXPECT_EQ(0, req.nmetas);
+	ASSERT_EQ(0, PARSE("activate", "/dev/a", "/dev/b"));
+	EXPECT_EQ(2, req.nmetas);
+	EXPECT_STREQ("/dev/b", req.metas[1]);
 
 	ASSERT_EQ(0, PARSE("restore", "vg-lv"));
 	EXPECT_EQ(CMD_RESTORE, req.cmd);

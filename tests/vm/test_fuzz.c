@@ -720,7 +720,7 @@ static void fuzz_one(struct fuzz *f)
 		cmd = 1 + below(&f->rng, BLKJOB_CMD_TXN_NEW);
 	else if (r < 96)
 		cmd = BLKJOB_CMD_JOB_STATUS_NTF +
-		      below(&f->rng, BLKJOB_CMD_MAX -
+		      below(&f->rng, BLKJOB_CMD_JOB_PENDING_NTF -
 				     BLKJOB_CMD_JOB_STATUS_NTF + 1);
 	else
 		cmd = below(&f->rng, 256);

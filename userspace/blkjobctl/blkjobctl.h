@@ -103,7 +103,13 @@ enum command {
 	CMD_BACKUP,
 	CMD_WRAP,
 	CMD_RESTORE,
+	CMD_META,	/* meta format|show METADEV */
+	CMD_ACTIVATE,
 };
+
+enum meta_verb { META_FORMAT = 1, META_SHOW };
+
+#define MAX_METAS	16
 
 #define MAX_TXN_JOBS	64
 
@@ -123,6 +129,10 @@ struct request {
 	bool force;				/* cancel, restore */
 	const char *dev;			/* wrap DEV, restore SRC */
 	const char *name;			/* wrap DEV NAME */
+	const char *meta;			/* wrap ... meta, meta VERB */
+	enum meta_verb meta_verb;		/* meta */
+	unsigned int nmetas;			/* activate [METADEV...] */
+	const char *metas[MAX_METAS];
 	uint64_t speed;				/* set-speed */
 	uint32_t copy_mode;			/* change */
 	uint32_t completion_mode;		/* txn */
@@ -143,6 +153,16 @@ int parse_cmdline(int argc, char **argv, struct request *req);
 /* Name of a command as typed ("set-speed"). */
 const char *command_name(enum command cmd);
 void print_usage(FILE *fp);
+
+/* ---- metadata devices (meta.c) ---- */
+
+int cmd_meta(struct blkjob_ctx *ctx, struct printer *p,
+	     const struct request *req);
+int cmd_activate(struct blkjob_ctx *ctx, struct printer *p,
+		 const struct request *req);
+/* Record wrap's NAME over req->dev on req->meta; its new dm uuid in @uuid. */
+int wrap_record(struct blkjob_ctx *ctx, const struct request *req,
+		uint64_t sectors, char *uuid, size_t len);
 
 /* ---- execution (exec.c) ---- */
 

@@ -41,6 +41,7 @@
 #include <linux/dm-ioctl.h>
 
 #include "blkjobctl.h"
+#include "dmtask.h"
 
 #define TARGET_TYPE	"blkjob"
 #define HELPER_SUFFIX	"-blkjob-real"
@@ -120,267 +121,6 @@ static void kill_point(const char *step)
 }
 
 /* ------------------------------------------------------------------ */
-/* Tables                                                             */
-/* ------------------------------------------------------------------ */
-
-struct seg {
-	uint64_t start, len;
-	char type[DM_MAX_TYPE_NAME];
-	char *params;
-};
-
-struct table {
-	unsigned int n;
-	struct seg *seg;
-};
-
-static void table_free(struct table *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->seg[i].params);
-	free(t->seg);
-	t->seg = NULL;
-	t->n = 0;
-}
-
-static int table_add(struct table *t, uint64_t start, uint64_t len,
-		     const char *type, const char *params)
-{
-	struct seg *s = realloc(t->seg, (t->n + 1) * sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	t->seg = s;
-	s += t->n;
-	s->start = start;
-	s->len = len;
-	snprintf(s->type, sizeof(s->type), "%s", type);
-	s->params = strdup(params ? params : "");
-	if (!s->params)
-		return -ENOMEM;
-	t->n++;
-	return 0;
-}
-
-/* Sectors the table covers; 0 when it is not contiguous from sector 0. */
-static uint64_t table_size(const struct table *t)
-{
-	uint64_t end = 0;
-	unsigned int i;
-
-	for (i = 0; i < t->n; i++) {
-		if (t->seg[i].start != end)
-			return 0;
-		end += t->seg[i].len;
-	}
-	return end;
-}
-
-static bool table_eq(const struct table *a, const struct table *b)
-{
-	unsigned int i;
-
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (a->seg[i].start != b->seg[i].start ||
-		    a->seg[i].len != b->seg[i].len ||
-		    strcmp(a->seg[i].type, b->seg[i].type) ||
-		    strcmp(a->seg[i].params, b->seg[i].params))
-			return false;
-	return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* dm ioctls                                                          */
-/* ------------------------------------------------------------------ */
-
-static struct dm_task *dm_task_for(int type, const char *name)
-{
-	struct dm_task *dmt = dm_task_create(type);
-
-	if (dmt && name && !dm_task_set_name(dmt, name)) {
-		dm_task_destroy(dmt);
-		return NULL;
-	}
-	return dmt;
-}
-
-/*
- * Run a task that changes a device node's life (create, resume, remove)
- * with a udev cookie, so /dev/mapper is up to date when it returns: udev
- * makes the nodes when it runs, libdevmapper itself when it does not.
- */
-static bool run_synced(struct dm_task *dmt)
-{
-	uint32_t cookie = 0;
-	bool ok;
-
-	if (!dm_task_set_cookie(dmt, &cookie, 0))
-		return false;
-	ok = dm_task_run(dmt);
-	dm_udev_wait(cookie);
-	return ok;
-}
-
-/* info of @name; info->exists is 0 when there is no such device. */
-static int get_info(const char *name, struct dm_info *info, char *uuid,
-		    size_t uuid_len)
-{
-	struct dm_task *dmt = dm_task_for(DM_DEVICE_INFO, name);
-	const char *u;
-	int ret = -EIO;
-
-	memset(info, 0, sizeof(*info));
-	if (uuid)
-		uuid[0] = '\0';
-	if (!dmt)
-		return -ENOMEM;
-	if (dm_task_run(dmt) && dm_task_get_info(dmt, info)) {
-		u = info->exists ? dm_task_get_uuid(dmt) : NULL;
-		if (uuid && u)
-			snprintf(uuid, uuid_len, "%s", u);
-		ret = 0;
-	}
-	dm_task_destroy(dmt);
-	return ret;
-}
-
-/* The name of the dm device @devno, or -ENODEV. */
-static int name_of_devno(dev_t devno, char *name, size_t len)
-{
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
-	struct dm_info info;
-	int ret = -ENODEV;
-
-	if (!dmt)
-		return -ENOMEM;
-	if (dm_task_set_major_minor(dmt, major(devno), minor(devno), 0) &&
-	    dm_task_run(dmt) && dm_task_get_info(dmt, &info) && info.exists) {
-		snprintf(name, len, "%s", dm_task_get_name(dmt));
-		ret = 0;
-	}
-	dm_task_destroy(dmt);
-	return ret;
-}
-
-/*
- * @name's table (DM_DEVICE_TABLE) or status (DM_DEVICE_STATUS) lines; the
- * inactive table with @inactive.
- */
-static int get_lines(const char *name, int type, bool inactive,
-		     struct table *t)
-{
-	struct dm_task *dmt = dm_task_for(type, name);
-	uint64_t start, len;
-	char *ttype, *params;
-	void *it = NULL;
-	int ret = -EIO;
-
-	memset(t, 0, sizeof(*t));
-	if (!dmt)
-		return -ENOMEM;
-	if (inactive && !dm_task_query_inactive_table(dmt))
-		goto out;
-	if (!dm_task_run(dmt))
-		goto out;
-	ret = 0;
-	do {
-		it = dm_get_next_target(dmt, it, &start, &len, &ttype,
-					&params);
-		if (ttype && table_add(t, start, len, ttype, params)) {
-			ret = -ENOMEM;
-			break;
-		}
-	} while (it);
-out:
-	dm_task_destroy(dmt);
-	if (ret)
-		table_free(t);
-	return ret;
-}
-
-static struct dm_task *task_with_table(int type, const char *name,
-				       const struct table *t, bool ro)
-{
-	struct dm_task *dmt = dm_task_for(type, name);
-	unsigned int i;
-
-	if (!dmt)
-		return NULL;
-	for (i = 0; i < t->n; i++)
-		if (!dm_task_add_target(dmt, t->seg[i].start, t->seg[i].len,
-					t->seg[i].type, t->seg[i].params))
-			goto bad;
-	if (ro && !dm_task_set_ro(dmt))
-		goto bad;
-	return dmt;
-bad:
-	dm_task_destroy(dmt);
-	return NULL;
-}
-
-/* Create (and resume) @name with table @t. */
-static bool dm_create_dev(const char *name, const char *uuid,
-			  const struct table *t, bool ro)
-{
-	struct dm_task *dmt = task_with_table(DM_DEVICE_CREATE, name, t, ro);
-	bool ok;
-
-	if (!dmt)
-		return false;
-	if (uuid && *uuid && !dm_task_set_uuid(dmt, uuid)) {
-		dm_task_destroy(dmt);
-		return false;
-	}
-	ok = run_synced(dmt);
-	dm_task_destroy(dmt);
-	return ok;
-}
-
-/* Load @t as @name's inactive table. */
-static bool dm_load(const char *name, const struct table *t, bool ro)
-{
-	struct dm_task *dmt = task_with_table(DM_DEVICE_RELOAD, name, t, ro);
-	bool ok;
-
-	if (!dmt)
-		return false;
-	ok = dm_task_run(dmt);
-	dm_task_destroy(dmt);
-	return ok;
-}
-
-/* DM_DEVICE_RESUME, DM_DEVICE_CLEAR or DM_DEVICE_REMOVE. */
-static bool dm_simple(int type, const char *name)
-{
-	struct dm_task *dmt = dm_task_for(type, name);
-	bool ok;
-
-	if (!dmt)
-		return false;
-	/* A remove may race with a short-lived opener (blkid, udev). */
-	if (type == DM_DEVICE_REMOVE)
-		dm_task_retry_remove(dmt);
-	/*
-	 * Every table swap here keeps the data the device shows (the target
-	 * starts and ends as a linear map of it), so the suspend only needs
-	 * to drain I/O, not to freeze a mounted filesystem: a freeze writes
-	 * to the device, and on 6.1 it fails on a filesystem the user froze.
-	 */
-	if (type == DM_DEVICE_RESUME)
-		dm_task_skip_lockfs(dmt);
-	if (type == DM_DEVICE_CLEAR)
-		ok = dm_task_run(dmt);
-	else
-		ok = run_synced(dmt);
-	dm_task_destroy(dmt);
-	return ok;
-}
-
-/* ------------------------------------------------------------------ */
 /* The state of a device, as its tables tell it                        */
 /* ------------------------------------------------------------------ */
 
@@ -390,18 +130,23 @@ struct plumb {
 	char uuid[DM_UUID_LEN];
 	bool tmp;			/* our device in front of a plain one */
 	struct dm_info info, hinfo;
-	struct table live;
+	struct bjdm_table live;
 	bool blkjob;			/* the live table is our target */
 	dev_t src_dev, dst_dev;		/* its legs */
 	char leg[16];			/* "source" or "destination" */
 	char job_id[BLKJOB_ID_LEN];	/* "-" when none */
 	char job_status[32];
 	uint64_t done, total;
+	bool has_meta;			/* the live table names one: */
+	dev_t meta_dev;
+	bool recorded;			/* a move this run recorded on: */
+	char meta[PATH_MAX];
+	struct blkjob_meta_dev rec;
 };
 
 static void plumb_free(struct plumb *pl)
 {
-	table_free(&pl->live);
+	bjdm_table_free(&pl->live);
 }
 
 /* A table's device: "major:minor", as dm prints them, or a path. */
@@ -424,15 +169,18 @@ static bool parse_devno(const char *s, dev_t *out)
 /* The blkjob target's table and status lines (dm-target.md). */
 static int read_blkjob(struct plumb *pl)
 {
-	char src[64], dst[64], leg[16], id[BLKJOB_ID_LEN], st[32];
-	struct table s;
-	int ret;
+	char src[64], dst[64], meta[64], leg[16], id[BLKJOB_ID_LEN], st[32];
+	struct bjdm_table s;
+	int n, ret;
 
-	if (sscanf(pl->live.seg[0].params, "%63s %63s", src, dst) != 2 ||
-	    !parse_devno(src, &pl->src_dev) || !parse_devno(dst, &pl->dst_dev))
+	n = sscanf(pl->live.seg[0].params, "%63s %63s meta %63s", src, dst,
+		   meta);
+	if (n < 2 || !parse_devno(src, &pl->src_dev) ||
+	    !parse_devno(dst, &pl->dst_dev) ||
+	    (n == 3 && !parse_devno(meta, &pl->meta_dev)))
 		return err_msg("%s: unexpected blkjob table '%s'", pl->name,
 			       pl->live.seg[0].params);
-	ret = get_lines(pl->name, DM_DEVICE_STATUS, false, &s);
+	ret = bjdm_get_lines(pl->name, DM_DEVICE_STATUS, false, &s);
 	if (ret)
 		return dm_fail("%s: cannot read its status", pl->name);
 	ret = 0;
@@ -441,9 +189,10 @@ static int read_blkjob(struct plumb *pl)
 		   leg, id, st, &pl->done, &pl->total) != 5)
 		ret = err_msg("%s: unexpected blkjob status '%s'", pl->name,
 			      s.n ? s.seg[0].params : "");
-	table_free(&s);
+	bjdm_table_free(&s);
 	if (ret)
 		return ret;
+	pl->has_meta = n == 3;
 	snprintf(pl->leg, sizeof(pl->leg), "%s", leg);
 	snprintf(pl->job_id, sizeof(pl->job_id), "%s", id);
 	snprintf(pl->job_status, sizeof(pl->job_status), "%s", st);
@@ -462,13 +211,14 @@ static int plumb_read(struct plumb *pl, const char *name)
 	snprintf(pl->name, sizeof(pl->name), "%s", name);
 	snprintf(pl->helper, sizeof(pl->helper), "%s" HELPER_SUFFIX, name);
 	pl->blkjob = false;
-	if (get_info(name, &pl->info, pl->uuid, sizeof(pl->uuid)) ||
-	    get_info(pl->helper, &pl->hinfo, huuid, sizeof(huuid)))
+	pl->has_meta = false;
+	if (bjdm_get_info(name, &pl->info, pl->uuid, sizeof(pl->uuid)) ||
+	    bjdm_get_info(pl->helper, &pl->hinfo, huuid, sizeof(huuid)))
 		return dm_fail("cannot query device-mapper");
 	pl->tmp = !strncmp(pl->uuid, UUID_TMP, strlen(UUID_TMP));
 	if (!pl->info.exists || !pl->info.live_table)
 		return 0;
-	if (get_lines(name, DM_DEVICE_TABLE, false, &pl->live))
+	if (bjdm_get_lines(name, DM_DEVICE_TABLE, false, &pl->live))
 		return dm_fail("%s: cannot read its table", name);
 	pl->blkjob = pl->live.n && !strcmp(pl->live.seg[0].type, TARGET_TYPE);
 	return pl->blkjob ? read_blkjob(pl) : 0;
@@ -550,7 +300,7 @@ static int resolve_src(const char *arg, struct src *s)
 			return err_msg("%s is not a block device", arg);
 		s->devno = st.st_rdev;
 		if (dm_devno(st.st_rdev)) {
-			if (name_of_devno(st.st_rdev, s->name, sizeof(s->name)))
+			if (bjdm_name_of_devno(st.st_rdev, s->name, sizeof(s->name)))
 				return err_msg("%s: no such device-mapper device",
 					       arg);
 			return 0;
@@ -563,7 +313,7 @@ static int resolve_src(const char *arg, struct src *s)
 	}
 	/* A bare dm name ("vg-lv"), as dmsetup takes it. */
 	if (!strchr(arg, '/') && strlen(arg) < DM_NAME_LEN &&
-	    !get_info(arg, &info, NULL, 0) && info.exists) {
+	    !bjdm_get_info(arg, &info, NULL, 0) && info.exists) {
 		snprintf(s->name, sizeof(s->name), "%s", arg);
 		s->devno = makedev(info.major, info.minor);
 		return 0;
@@ -610,7 +360,7 @@ static const char *outcome_str(enum outcome o)
 }
 
 /* The table that replaces the blkjob target when it is retired. */
-static int retired_table(const struct plumb *pl, struct table *t,
+static int retired_table(const struct plumb *pl, struct bjdm_table *t,
 			 enum outcome *out)
 {
 	uint64_t len = pl->live.seg[0].len;
@@ -622,17 +372,17 @@ static int retired_table(const struct plumb *pl, struct table *t,
 		snprintf(params, sizeof(params), "%u:%u 0",
 			 major(pl->dst_dev), minor(pl->dst_dev));
 		*out = OUT_DESTINATION;
-		return table_add(t, 0, len, "linear", params) ? EXIT_FAIL : 0;
+		return bjdm_table_add(t, 0, len, "linear", params) ? EXIT_FAIL : 0;
 	}
 	*out = OUT_ORIGINAL;
 	if (pl->hinfo.exists && pl->hinfo.live_table &&
 	    makedev(pl->hinfo.major, pl->hinfo.minor) == pl->src_dev) {
-		if (get_lines(pl->helper, DM_DEVICE_TABLE, false, t))
+		if (bjdm_get_lines(pl->helper, DM_DEVICE_TABLE, false, t))
 			return dm_fail("%s: cannot read its table",
 				       pl->helper);
-		if (table_size(t) == len)
+		if (bjdm_table_size(t) == len)
 			return 0;
-		table_free(t);
+		bjdm_table_free(t);
 	}
 	/*
 	 * No usable helper (removed by hand?): the source leg itself is what
@@ -640,26 +390,26 @@ static int retired_table(const struct plumb *pl, struct table *t,
 	 */
 	snprintf(params, sizeof(params), "%u:%u 0", major(pl->src_dev),
 		 minor(pl->src_dev));
-	return table_add(t, 0, len, "linear", params) ? EXIT_FAIL : 0;
+	return bjdm_table_add(t, 0, len, "linear", params) ? EXIT_FAIL : 0;
 }
 
 /* Replace the live blkjob table of pl->name by what retires it. */
 static int swap_out_target(struct plumb *pl, enum outcome *out)
 {
-	struct table t;
+	struct bjdm_table t;
 	int ret;
 
 	ret = retired_table(pl, &t, out);
 	if (ret)
 		return ret;
-	if (!dm_load(pl->name, &t, pl->info.read_only)) {
-		table_free(&t);
+	if (!bjdm_load(pl->name, &t, pl->info.read_only)) {
+		bjdm_table_free(&t);
 		return dm_fail("%s: cannot load its %s table", pl->name,
 			       outcome_str(*out));
 	}
-	table_free(&t);
+	bjdm_table_free(&t);
 	kill_point("retire-load");
-	if (!dm_simple(DM_DEVICE_RESUME, pl->name))
+	if (!bjdm_simple(DM_DEVICE_RESUME, pl->name))
 		return dm_fail("%s: cannot resume it with its %s table",
 			       pl->name, outcome_str(*out));
 	kill_point("retire-resume");
@@ -669,29 +419,65 @@ static int swap_out_target(struct plumb *pl, enum outcome *out)
 /* The helper holds the table pl->name has now. */
 static bool helper_matches(const struct plumb *pl)
 {
-	struct table t;
+	struct bjdm_table t;
 	bool same;
 
-	if (get_lines(pl->helper, DM_DEVICE_TABLE, false, &t))
+	if (bjdm_get_lines(pl->helper, DM_DEVICE_TABLE, false, &t))
 		return false;
-	same = table_eq(&t, &pl->live);
-	table_free(&t);
+	same = bjdm_table_eq(&t, &pl->live);
+	bjdm_table_free(&t);
 	return same;
 }
 
 /* A blkjob table loaded but not live (killed before the resume): drop it. */
 static int drop_inactive(struct plumb *pl)
 {
-	struct table t;
+	struct bjdm_table t;
 	bool ours;
 
-	if (get_lines(pl->name, DM_DEVICE_TABLE, true, &t))
+	if (bjdm_get_lines(pl->name, DM_DEVICE_TABLE, true, &t))
 		return dm_fail("%s: cannot read its inactive table", pl->name);
 	ours = t.n && !strcmp(t.seg[0].type, TARGET_TYPE);
-	table_free(&t);
-	if (ours && !dm_simple(DM_DEVICE_CLEAR, pl->name))
+	bjdm_table_free(&t);
+	if (ours && !bjdm_simple(DM_DEVICE_CLEAR, pl->name))
 		return dm_fail("%s: cannot clear its inactive table", pl->name);
 	return 0;
+}
+
+/*
+ * The plumbing is retired: a move that did not pivot goes back to
+ * "source" on the record (the kernel committed a pivot itself). A
+ * failure here loses nothing: "moving" is activated onto the source too.
+ */
+static void record_outcome(struct plumb *pl, enum outcome out)
+{
+	struct blkjob_meta_dev rec;
+	struct blkjob_ctx *ctx;
+	char meta[PATH_MAX], why[512];
+	int err;
+
+	if (out != OUT_ORIGINAL || (!pl->recorded && !pl->has_meta))
+		return;
+	ctx = blkjob_open();
+	if (!ctx)
+		return;
+	if (pl->recorded) {
+		snprintf(meta, sizeof(meta), "%s", pl->meta);
+		rec = pl->rec;
+		err = 0;
+	} else {
+		err = blkjob_dev_path(pl->meta_dev, meta, sizeof(meta)) ?:
+		      blkjob_meta_dev_get(ctx, meta, pl->uuid, &rec);
+	}
+	if (!err)
+		err = blkjob_record_back(ctx, meta, &rec, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "cannot read %s's record: %s",
+			 pl->name, strerror(-err));
+	if (err)
+		fprintf(stderr, "Warning: %s (activation still maps %s onto its source).\n",
+			why, pl->name);
+	blkjob_close(ctx);
 }
 
 /*
@@ -714,7 +500,7 @@ static int restore_plumbing(struct plumb *pl, bool force,
 	}
 	if (pl->info.exists && pl->tmp) {
 		/* Ours from start to end: the device itself goes. */
-		if (!dm_simple(DM_DEVICE_REMOVE, pl->name))
+		if (!bjdm_simple(DM_DEVICE_REMOVE, pl->name))
 			return dm_fail("%s: cannot remove it", pl->name);
 		*out = OUT_REMOVED;
 		return 0;
@@ -731,7 +517,7 @@ static int restore_plumbing(struct plumb *pl, bool force,
 	}
 	if (pl->info.exists && !touched && pl->info.suspended) {
 		/* Killed inside a suspend: the device must serve again. */
-		if (!dm_simple(DM_DEVICE_RESUME, pl->name))
+		if (!bjdm_simple(DM_DEVICE_RESUME, pl->name))
 			return dm_fail("%s: cannot resume it", pl->name);
 		touched = true;
 	}
@@ -739,12 +525,13 @@ static int restore_plumbing(struct plumb *pl, bool force,
 		/* Killed after the last swap: is that the original table? */
 		if (*out == OUT_NONE && !touched)
 			*out = helper_matches(pl) ? OUT_ORIGINAL : OUT_CURRENT;
-		if (!dm_simple(DM_DEVICE_REMOVE, pl->helper))
+		if (!bjdm_simple(DM_DEVICE_REMOVE, pl->helper))
 			return dm_fail("%s: cannot remove it", pl->helper);
 		touched = true;
 	}
 	if (touched && *out == OUT_NONE)
 		*out = OUT_ORIGINAL;
+	record_outcome(pl, *out);
 	return 0;
 }
 
@@ -794,7 +581,7 @@ static int check_dm_src(struct plumb *pl)
 	if (pl->info.inactive_table)
 		return err_msg("%s has an inactive table loaded (an interrupted reload?); run 'blkjobctl restore %s' or 'dmsetup clear %s'",
 			       pl->name, pl->name, pl->name);
-	if (!table_size(&pl->live))
+	if (!bjdm_table_size(&pl->live))
 		return err_msg("%s: its table does not start at 0 or has holes",
 			       pl->name);
 	return 0;
@@ -850,24 +637,24 @@ static int check_movable(const struct plumb *pl, const struct request *req)
 static int make_helper(struct plumb *pl)
 {
 	char uuid[DM_UUID_LEN];
-	struct table t;
+	struct bjdm_table t;
 	bool same;
 
 	if (pl->hinfo.exists) {
-		if (get_lines(pl->helper, DM_DEVICE_TABLE, false, &t))
+		if (bjdm_get_lines(pl->helper, DM_DEVICE_TABLE, false, &t))
 			return dm_fail("%s: cannot read its table",
 				       pl->helper);
-		same = table_eq(&t, &pl->live);
-		table_free(&t);
+		same = bjdm_table_eq(&t, &pl->live);
+		bjdm_table_free(&t);
 		if (!same)
 			return err_msg("%s exists and is not a copy of %s's table; run 'blkjobctl restore %s'",
 				       pl->helper, pl->name, pl->name);
 	} else {
 		helper_uuid(pl, uuid, sizeof(uuid));
-		if (!dm_create_dev(pl->helper, uuid, &pl->live,
+		if (!bjdm_create_dev(pl->helper, uuid, &pl->live,
 				   pl->info.read_only))
 			return dm_fail("cannot create %s", pl->helper);
-		if (get_info(pl->helper, &pl->hinfo, NULL, 0) ||
+		if (bjdm_get_info(pl->helper, &pl->hinfo, NULL, 0) ||
 		    !pl->hinfo.exists)
 			return dm_fail("%s vanished", pl->helper);
 	}
@@ -875,33 +662,46 @@ static int make_helper(struct plumb *pl)
 	return 0;
 }
 
-static int blkjob_table(struct table *t, uint64_t len, dev_t src, dev_t dst)
+/* @meta: the metadata device recording the move, 0 when none. */
+static int blkjob_table(struct bjdm_table *t, uint64_t len, dev_t src,
+			dev_t dst, dev_t meta)
 {
-	char params[64];
+	char params[96];
+	int n;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(params, sizeof(params), "%u:%u %u:%u", major(src),
-		 minor(src), major(dst), minor(dst));
-	return table_add(t, 0, len, TARGET_TYPE, params) ? EXIT_FAIL : 0;
+	n = snprintf(params, sizeof(params), "%u:%u %u:%u", major(src),
+		     minor(src), major(dst), minor(dst));
+	if (meta)
+		snprintf(params + n, sizeof(params) - n, " meta %u:%u",
+			 major(meta), minor(meta));
+	return bjdm_table_add(t, 0, len, TARGET_TYPE, params) ? EXIT_FAIL : 0;
 }
 
 /* Steps 2 and 3: NAME goes through the target, live. */
 static int route_through_target(struct plumb *pl, dev_t dst)
 {
 	dev_t helper = makedev(pl->hinfo.major, pl->hinfo.minor);
-	struct table t;
+	struct bjdm_table t;
+	struct stat st;
+	dev_t meta = 0;
 	bool ok;
 
-	if (blkjob_table(&t, table_size(&pl->live), helper, dst))
+	if (pl->recorded) {
+		if (stat(pl->meta, &st))
+			return err_msg("%s: %s", pl->meta, strerror(errno));
+		meta = st.st_rdev;
+	}
+	if (blkjob_table(&t, bjdm_table_size(&pl->live), helper, dst, meta))
 		return EXIT_FAIL;
-	ok = dm_load(pl->name, &t, pl->info.read_only);
-	table_free(&t);
+	ok = bjdm_load(pl->name, &t, pl->info.read_only);
+	bjdm_table_free(&t);
 	if (!ok)
 		return dm_fail("%s: the kernel refused the blkjob table (see dmesg)",
 			       pl->name);
 	kill_point("load");
 	/* The resume suspends (freezing a mounted fs), swaps and resumes. */
-	if (!dm_simple(DM_DEVICE_RESUME, pl->name))
+	if (!bjdm_simple(DM_DEVICE_RESUME, pl->name))
 		return dm_fail("%s: cannot resume it through blkjob",
 			       pl->name);
 	kill_point("resume");
@@ -913,7 +713,7 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 		    dev_t dst, uint64_t dst_bytes)
 {
 	char uuid[DM_UUID_LEN], name[DM_NAME_LEN];
-	struct table t;
+	struct bjdm_table t;
 	uint64_t bytes;
 	bool ok;
 
@@ -926,11 +726,11 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 	if (dst_bytes < bytes)
 		return err_msg("the destination is smaller than %s (%" PRIu64 " < %" PRIu64 " bytes)",
 			       arg, dst_bytes, bytes);
-	if (blkjob_table(&t, bytes >> 9, s->devno, dst))
+	if (blkjob_table(&t, bytes >> 9, s->devno, dst, 0))
 		return EXIT_FAIL;
 	snprintf(uuid, sizeof(uuid), UUID_TMP "%s", s->kname);
-	ok = dm_create_dev(pl->name, uuid, &t, false);
-	table_free(&t);
+	ok = bjdm_create_dev(pl->name, uuid, &t, false);
+	bjdm_table_free(&t);
 	if (!ok)
 		return dm_fail("cannot create %s through blkjob (see dmesg)",
 			       pl->name);
@@ -1112,6 +912,47 @@ static void roll_back(struct live *l)
 			"original mapping restored");
 }
 
+/*
+ * A mirror of a device recorded on a metadata device: commit "moving" to
+ * DST before the target comes in, so that the target can commit the pivot
+ * (Documentation/blkjob/metadata.md). A device recorded nowhere moves as
+ * before, for as long as the host stays up.
+ */
+static int record_move(struct live *l)
+{
+	struct plumb *pl = &l->pl;
+	char leg[PATH_MAX], why[512];
+	unsigned int ma, mi;
+	uint64_t off;
+	int err;
+
+	if (l->req->cmd != CMD_MIRROR)
+		return 0;
+	err = blkjob_meta_find(l->ctx, pl->uuid, pl->meta, sizeof(pl->meta),
+			       &pl->rec);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err_msg("cannot look for %s's metadata device: %s",
+			       pl->name, strerror(-err));
+	if (pl->live.n != 1 || strcmp(pl->live.seg[0].type, "linear") ||
+	    sscanf(pl->live.seg[0].params, "%u:%u %" SCNu64, &ma, &mi,
+		   &off) != 3 || off)
+		return err_msg("%s is recorded on %s but does not map linear onto one whole device",
+			       pl->name, pl->meta);
+	err = blkjob_dev_path(makedev(ma, mi), leg, sizeof(leg));
+	if (err)
+		return err_msg("%u:%u: %s", ma, mi, strerror(-err));
+	err = blkjob_record_move(l->ctx, pl->meta, &pl->rec, leg, l->dst_path,
+				 why, sizeof(why));
+	if (err)
+		return err_msg("%s", why);
+	pl->recorded = true;
+	pr_text(l->p, "%s: move to %s recorded on %s\n", pl->name,
+		l->dst_path, pl->meta);
+	return 0;
+}
+
 static int setup_live(struct live *l, const struct src *s)
 {
 	struct request *req = l->req;
@@ -1137,13 +978,16 @@ static int setup_live(struct live *l, const struct src *s)
 		ret = check_lvm(&l->pl, req);
 	if (ret)
 		return ret;
-	len = table_size(&l->pl.live);
+	len = bjdm_table_size(&l->pl.live);
 	if (l->dst_bytes < len << 9)
 		return err_msg("%s is smaller than %s (%" PRIu64 " < %" PRIu64 " bytes)",
 			       l->dst_path, l->pl.name, l->dst_bytes,
 			       len << 9);
 	if (l->dst == s->devno)
 		return err_msg("source and destination are the same device");
+	ret = record_move(l);
+	if (ret)
+		return ret;
 	ret = make_helper(&l->pl);
 	if (!ret)
 		ret = route_through_target(&l->pl, l->dst);
@@ -1201,8 +1045,11 @@ static int cmd_live(struct live *l)
 
 static int cmd_wrap(struct request *req, struct printer *p)
 {
+	struct blkjob_ctx *ctx = NULL;
+	char uuid[DM_UUID_LEN] = "";
 	struct dm_info info;
-	struct table t = { 0 };
+	int ret;
+	struct bjdm_table t = { 0 };
 	char params[64];
 	struct stat st;
 	uint64_t bytes;
@@ -1212,7 +1059,7 @@ static int cmd_wrap(struct request *req, struct printer *p)
 		return err_msg("%s: %s", req->dev, strerror(errno));
 	if (!S_ISBLK(st.st_mode))
 		return err_msg("%s is not a block device", req->dev);
-	if (get_info(req->name, &info, NULL, 0))
+	if (bjdm_get_info(req->name, &info, NULL, 0))
 		return dm_fail("cannot query device-mapper");
 	if (info.exists)
 		return err_msg("device-mapper device %s already exists",
@@ -1224,18 +1071,39 @@ static int cmd_wrap(struct request *req, struct printer *p)
 		return err_msg("%s: cannot read its size", req->dev);
 	snprintf(params, sizeof(params), "%u:%u 0", major(st.st_rdev),
 		 minor(st.st_rdev));
-	if (table_add(&t, 0, bytes >> 9, "linear", params))
+	if (bjdm_table_add(&t, 0, bytes >> 9, "linear", params))
 		return err_msg("%s", strerror(ENOMEM));
-	ok = dm_create_dev(req->name, NULL, &t, false);
-	table_free(&t);
+	/* Recorded before it exists: a crash leaves a record, not a stray. */
+	if (req->meta) {
+		ctx = open_ctx();
+		ret = ctx ? wrap_record(ctx, req, bytes >> 9, uuid,
+					sizeof(uuid)) : EXIT_FAIL;
+		if (ret) {
+			bjdm_table_free(&t);
+			if (ctx)
+				blkjob_close(ctx);
+			return ret;
+		}
+	}
+	ok = bjdm_create_dev(req->name, uuid, &t, false);
+	bjdm_table_free(&t);
+	if (!ok && ctx)
+		blkjob_meta_dev_del(ctx, req->meta, uuid);
+	if (ctx)
+		blkjob_close(ctx);
 	if (!ok)
 		return dm_fail("cannot create %s", req->name);
 	pr_text(p, "/dev/mapper/%s maps linear onto %s\n", req->name,
 		req->dev);
+	if (req->meta)
+		pr_text(p, "%s: recorded on %s as %s\n", req->name, req->meta,
+			uuid);
 	pr_open_obj(p, NULL);
 	pr_string(p, PR_JSON, "command", NULL, "wrap");
 	pr_string(p, PR_JSON, "device", NULL, req->name);
 	pr_string(p, PR_JSON, "source", NULL, req->dev);
+	pr_string(p, PR_JSON, "metadata", NULL, req->meta);
+	pr_string(p, PR_JSON, "dm-uuid", NULL, uuid[0] ? uuid : NULL);
 	pr_close_obj(p);
 	return EXIT_OK;
 }
@@ -1334,6 +1202,16 @@ int run_dm_request(struct request *req, struct printer *p)
 		break;
 	case CMD_RESTORE:
 		code = cmd_restore(req, p);
+		break;
+	case CMD_ACTIVATE:
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			return fail(NULL, -ENOMEM);
+		l->ctx = open_ctx();
+		code = l->ctx ? cmd_activate(l->ctx, p, req) : EXIT_FAIL;
+		if (l->ctx)
+			blkjob_close(l->ctx);
+		free(l);
 		break;
 	default:
 		l = calloc(1, sizeof(*l));

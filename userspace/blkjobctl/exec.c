@@ -631,7 +631,8 @@ int run_request(struct request *req)
 	if (req->cmd == CMD_MONITOR)
 		return cmd_monitor(&p, req);
 	if (req->cmd == CMD_MIRROR || req->cmd == CMD_BACKUP ||
-	    req->cmd == CMD_WRAP || req->cmd == CMD_RESTORE) {
+	    req->cmd == CMD_WRAP || req->cmd == CMD_RESTORE ||
+	    req->cmd == CMD_ACTIVATE) {
 		code = run_dm_request(req, &p);
 		goto out;
 	}
@@ -654,6 +655,9 @@ int run_request(struct request *req)
 		break;
 	case CMD_WAIT:
 		code = cmd_wait(ctx, &p, req);
+		break;
+	case CMD_META:
+		code = cmd_meta(ctx, &p, req);
 		break;
 	default:
 		code = cmd_verb(ctx, &p, req);

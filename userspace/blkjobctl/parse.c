@@ -39,6 +39,8 @@ static const struct {
 	{ "backup", CMD_BACKUP },
 	{ "wrap", CMD_WRAP },
 	{ "restore", CMD_RESTORE },
+	{ "meta", CMD_META },
+	{ "activate", CMD_ACTIVATE },
 	{ "help", CMD_HELP },
 	{ "version", CMD_VERSION },
 };
@@ -75,7 +77,9 @@ void print_usage(FILE *fp)
 "           | wait ID [status STATUS] [timeout SECONDS]\n"
 "           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete] [below-lvm]\n"
 "           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
-"           | wrap DEV NAME | restore SRC [wait] [force]\n"
+"           | wrap DEV NAME [meta METADEV] | restore SRC [wait] [force]\n"
+"           | meta format METADEV [force] | meta show METADEV\n"
+"           | activate [METADEV...]\n"
 "           | help | version }\n"
 "\n"
 "JOB-OPTS := [speed SPEED] [granularity SIZE] [buf-size SIZE]\n"
@@ -91,6 +95,8 @@ void print_usage(FILE *fp)
 "mirror and backup work live through the blkjob device-mapper target: SRC\n"
 "is a dm device (an LVM LV, or one made with 'wrap') or an unused device.\n"
 "restore undoes the plumbing from any state (see blkjobctl(8)).\n"
+"A device wrapped with a metadata device is recorded there: its moves are\n"
+"permanent, and activate (run at boot) brings it back where it was.\n"
 "\n"
 "Exit status: 0 success, 1 the command failed (kernel refused it, or the\n"
 "job failed for wait), 2 usage error.\n", fp);
@@ -482,13 +488,60 @@ static int check_dm_name(struct request *req, const char *name)
 
 static int parse_wrap(struct request *req, struct args *a)
 {
+	const char *w;
+
 	req->dev = next(a);
 	req->name = next(a);
 	if (!req->name)
 		return usage_err(req, "wrap needs DEV NAME");
 	if (check_dm_name(req, req->name))
 		return -1;
-	return peek(a) ? unknown_arg(req, peek(a)) : 0;
+	while ((w = next(a))) {
+		if (is_kw(w, "meta") && !req->meta) {
+			req->meta = next(a);
+			if (!req->meta)
+				return usage_err(req, "meta needs METADEV");
+		} else {
+			return unknown_arg(req, w);
+		}
+	}
+	return 0;
+}
+
+static int parse_meta(struct request *req, struct args *a)
+{
+	const char *verb = next(a), *w;
+
+	if (is_kw(verb, "format"))
+		req->meta_verb = META_FORMAT;
+	else if (is_kw(verb, "show"))
+		req->meta_verb = META_SHOW;
+	else
+		return usage_err(req, "meta needs format or show");
+	req->meta = next(a);
+	if (!req->meta)
+		return usage_err(req, "meta %s needs METADEV", verb);
+	while ((w = next(a))) {
+		if (req->meta_verb == META_FORMAT && is_kw(w, "force") &&
+		    !req->force)
+			req->force = true;
+		else
+			return unknown_arg(req, w);
+	}
+	return 0;
+}
+
+static int parse_activate(struct request *req, struct args *a)
+{
+	const char *w;
+
+	while ((w = next(a))) {
+		if (req->nmetas == MAX_METAS)
+			return usage_err(req, "at most %d metadata devices",
+					 MAX_METAS);
+		req->metas[req->nmetas++] = w;
+	}
+	return 0;
 }
 
 static int parse_restore(struct request *req, struct args *a)
@@ -698,6 +751,10 @@ static int parse_command(struct request *req, struct args *a)
 		return parse_wrap(req, a);
 	case CMD_RESTORE:
 		return parse_restore(req, a);
+	case CMD_META:
+		return parse_meta(req, a);
+	case CMD_ACTIVATE:
+		return parse_activate(req, a);
 	case CMD_SHOW:
 	case CMD_PAUSE:
 	case CMD_RESUME:

@@ -19,7 +19,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/blkjob.h>
 
 struct nlmsghdr;
@@ -58,6 +60,8 @@ const char *blkjob_io_operation_str(unsigned int v);
 int blkjob_io_operation_parse(const char *s);
 const char *blkjob_error_action_str(unsigned int v);
 int blkjob_error_action_parse(const char *s);
+const char *blkjob_meta_state_str(unsigned int v);
+int blkjob_meta_state_parse(const char *s);
 
 /* The enums by their spec name ("job-status"), for generic code and tests. */
 struct blkjob_enum {
@@ -71,6 +75,9 @@ extern const unsigned int blkjob_enum_count;
 /* YNL name of a job attribute (BLKJOB_A_JOB_*) or txn attribute. */
 const char *blkjob_job_attr_str(unsigned int attr);
 const char *blkjob_txn_attr_str(unsigned int attr);
+/* Of the "meta" and "meta-dev" sets. */
+const char *blkjob_meta_attr_str(unsigned int attr);
+const char *blkjob_meta_dev_attr_str(unsigned int attr);
 
 /* YNL name of a command or notification (BLKJOB_CMD_*): "job-status-ntf". */
 const char *blkjob_cmd_str(unsigned int cmd);
@@ -226,6 +233,126 @@ int blkjob_job_change(struct blkjob_ctx *ctx, const char *id,
 /* txn-new: @n jobs created all or nothing. */
 int blkjob_txn_new(struct blkjob_ctx *ctx, uint32_t completion_mode,
 		   const struct blkjob_job_params *jobs, size_t n);
+
+/* --------------------------------------------------------------------- */
+/* Metadata devices (Documentation/blkjob/metadata.md)                   */
+/* --------------------------------------------------------------------- */
+
+#define BLKJOB_META_NAME_LEN	128
+#define BLKJOB_META_UUID_LEN	136
+#define BLKJOB_META_ID_LEN	112
+
+/* What a metadata device says about itself (meta-format, meta-get). */
+struct blkjob_meta_info {
+	bool valid;
+	uint8_t uuid[16];
+	uint64_t generation;	/* of the committed superblock slot */
+	uint32_t nr_devs;	/* records in use */
+	uint32_t capacity;	/* records it can hold */
+};
+
+/* One device record; @dm_uuid is its key. */
+struct blkjob_meta_dev {
+	char name[BLKJOB_META_NAME_LEN];
+	char dm_uuid[BLKJOB_META_UUID_LEN];
+	uint64_t sectors;
+	uint32_t state;				/* enum blkjob_meta_state */
+	char source_id[BLKJOB_META_ID_LEN];	/* see blkjob_ident_of() */
+	char dest_id[BLKJOB_META_ID_LEN];	/* "" when none */
+	uint64_t generation;			/* of the reply (read only) */
+};
+
+/*
+ * Write an empty metadata device (the kernel refuses one anything holds).
+ * Every call returns 0 or a negative errno with the kernel's message in
+ * blkjob_errmsg(): -EMEDIUMTYPE not formatted or foreign, -EUCLEAN
+ * damaged, -EOPNOTSUPP unknown format, -ENOENT no such record.
+ */
+int blkjob_meta_format(struct blkjob_ctx *ctx, const char *path,
+		       struct blkjob_meta_info *mi);
+int blkjob_meta_get(struct blkjob_ctx *ctx, const char *path,
+		    struct blkjob_meta_info *mi);
+int blkjob_meta_dev_get(struct blkjob_ctx *ctx, const char *path,
+			const char *dm_uuid, struct blkjob_meta_dev *d);
+/* Add or replace @d's record, committed when this returns 0. */
+int blkjob_meta_dev_set(struct blkjob_ctx *ctx, const char *path,
+			const struct blkjob_meta_dev *d);
+int blkjob_meta_dev_del(struct blkjob_ctx *ctx, const char *path,
+			const char *dm_uuid);
+/* Calls @fn per record; a non-zero return stops the walk and is returned. */
+typedef int (*blkjob_meta_dev_fn)(const struct blkjob_meta_dev *d,
+				  void *arg);
+int blkjob_meta_dev_dump(struct blkjob_ctx *ctx, const char *path,
+			 blkjob_meta_dev_fn fn, void *arg);
+/* 1 if @path starts with a metadata label's magic, 0 if not, or -errno. */
+int blkjob_meta_probe(const char *path);
+
+/*
+ * The stable identity of block device @dev into @id (at most
+ * BLKJOB_META_ID_LEN with the NUL): "dm-uuid:<uuid>" for a dm device,
+ * "wwid:<wwid>", else "serial:<serial>" for a disk, "<disk's identity>:<n>"
+ * for its partition n. Returns 0, -ENOENT when the device says nothing
+ * stable about itself, -ENOTBLK, or -errno.
+ */
+int blkjob_ident_of(const char *dev, char *id, size_t len);
+/*
+ * The /dev path of the one device whose identity is @id. Returns 0,
+ * -ENOENT (none), -EEXIST (several: naming one could be wrong), -errno.
+ */
+int blkjob_ident_find(const char *id, char *dev, size_t len);
+/* The /dev path of block device @devno (from sysfs, no udev needed). */
+int blkjob_dev_path(dev_t devno, char *path, size_t len);
+
+/*
+ * Calls @fn with the path of each block device that carries a metadata
+ * label (empty dm devices, suspended ones and ones under 1 MiB are not
+ * read). A non-zero return of @fn stops the scan and is returned.
+ */
+typedef int (*blkjob_path_fn)(const char *path, void *arg);
+int blkjob_meta_scan(blkjob_path_fn fn, void *arg);
+/* The metadata device (into @meta) that records @dm_uuid, and its record. */
+int blkjob_meta_find(struct blkjob_ctx *ctx, const char *dm_uuid,
+		     char *meta, size_t len, struct blkjob_meta_dev *rec);
+
+/*
+ * A move of the recorded device @rec from block device @leg (what it maps
+ * onto now, which must be the leg its record names) to @dst starts:
+ * commit state moving with both identities. Returns 0, or a negative
+ * errno with the reason in @why.
+ */
+int blkjob_record_move(struct blkjob_ctx *ctx, const char *meta,
+		       struct blkjob_meta_dev *rec, const char *leg,
+		       const char *dst, char *why, size_t len);
+/* The move did not pivot and the device is back on its source: say so. */
+int blkjob_record_back(struct blkjob_ctx *ctx, const char *meta,
+		       struct blkjob_meta_dev *rec, char *why, size_t len);
+
+enum blkjob_act_outcome {
+	BLKJOB_ACT_CREATED,	/* made, mapped as recorded */
+	BLKJOB_ACT_UNCHANGED,	/* already there, mapped as recorded */
+	BLKJOB_ACT_BUSY,	/* there with another table: left alone */
+	BLKJOB_ACT_FAILED,	/* @msg says why */
+};
+
+/* What activation did with one record. */
+struct blkjob_activation {
+	const char *meta;			/* the metadata device */
+	const struct blkjob_meta_dev *rec;
+	const char *leg_id;			/* the identity it maps onto */
+	char leg[PATH_MAX];			/* and that device, if found */
+	enum blkjob_act_outcome outcome;
+	char msg[512];
+};
+
+typedef void (*blkjob_activation_fn)(const struct blkjob_activation *a,
+				     void *arg);
+/*
+ * Create every device @meta records that is not there yet, mapped linear
+ * onto the leg its state names, with its name and dm uuid; calls @fn for
+ * each. Returns 0, -EIO when some record failed, or the dump's error.
+ */
+int blkjob_activate(struct blkjob_ctx *ctx, const char *meta,
+		    blkjob_activation_fn fn, void *arg);
 
 /* --------------------------------------------------------------------- */
 /* Monitor                                                               */

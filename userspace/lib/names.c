@@ -72,6 +72,13 @@ static const char *const error_action_names[] = {
 	[BLKJOB_ERROR_ACTION_STOP]	= "stop",
 };
 
+static const char *const meta_state_names[] = {
+	[BLKJOB_META_STATE_SOURCE]	= "source",
+	[BLKJOB_META_STATE_MOVING]	= "moving",
+	[BLKJOB_META_STATE_PIVOTED]	= "pivoted",
+	[BLKJOB_META_STATE_RETIRED]	= "retired",
+};
+
 static const char *name_of(const char *const *names, unsigned int n,
 			   unsigned int v)
 {
@@ -109,6 +116,7 @@ ENUM_FUNCS(sync_mode, sync_mode_names)
 ENUM_FUNCS(completion_mode, completion_mode_names)
 ENUM_FUNCS(io_operation, io_operation_names)
 ENUM_FUNCS(error_action, error_action_names)
+ENUM_FUNCS(meta_state, meta_state_names)
 
 #define ENUM_ENTRY(spec, tbl) { spec, tbl, ARRAY_SIZE(tbl) }
 
@@ -122,6 +130,7 @@ const struct blkjob_enum blkjob_enums[] = {
 	ENUM_ENTRY("completion-mode", completion_mode_names),
 	ENUM_ENTRY("io-operation", io_operation_names),
 	ENUM_ENTRY("error-action", error_action_names),
+	ENUM_ENTRY("meta-state", meta_state_names),
 };
 const unsigned int blkjob_enum_count = ARRAY_SIZE(blkjob_enums);
 
@@ -159,6 +168,26 @@ static const char *const txn_attr_names[] = {
 	[BLKJOB_A_TXN_JOB]		= "job",
 };
 
+static const char *const meta_attr_names[] = {
+	[BLKJOB_A_META_PATH]		= "path",
+	[BLKJOB_A_META_UUID]		= "uuid",
+	[BLKJOB_A_META_GENERATION]	= "generation",
+	[BLKJOB_A_META_NR_DEVS]		= "nr-devs",
+	[BLKJOB_A_META_CAPACITY]	= "capacity",
+	[BLKJOB_A_META_DEV]		= "dev",
+	[BLKJOB_A_META_PAD]		= "pad",
+};
+
+static const char *const meta_dev_attr_names[] = {
+	[BLKJOB_A_META_DEV_NAME]	= "name",
+	[BLKJOB_A_META_DEV_DM_UUID]	= "dm-uuid",
+	[BLKJOB_A_META_DEV_SECTORS]	= "sectors",
+	[BLKJOB_A_META_DEV_STATE]	= "state",
+	[BLKJOB_A_META_DEV_SOURCE_ID]	= "source-id",
+	[BLKJOB_A_META_DEV_DEST_ID]	= "dest-id",
+	[BLKJOB_A_META_DEV_PAD]		= "pad",
+};
+
 static const char *const cmd_names[] = {
 	[BLKJOB_CMD_JOB_NEW]		= "job-new",
 	[BLKJOB_CMD_JOB_GET]		= "job-get",
@@ -177,6 +206,11 @@ static const char *const cmd_names[] = {
 	[BLKJOB_CMD_JOB_CANCELLED_NTF]	= "job-cancelled-ntf",
 	[BLKJOB_CMD_JOB_ERROR_NTF]	= "job-error-ntf",
 	[BLKJOB_CMD_JOB_PENDING_NTF]	= "job-pending-ntf",
+	[BLKJOB_CMD_META_FORMAT]	= "meta-format",
+	[BLKJOB_CMD_META_GET]		= "meta-get",
+	[BLKJOB_CMD_META_DEV_GET]	= "meta-dev-get",
+	[BLKJOB_CMD_META_DEV_SET]	= "meta-dev-set",
+	[BLKJOB_CMD_META_DEV_DEL]	= "meta-dev-del",
 };
 
 const char *blkjob_job_attr_str(unsigned int attr)
@@ -187,6 +221,17 @@ const char *blkjob_job_attr_str(unsigned int attr)
 const char *blkjob_txn_attr_str(unsigned int attr)
 {
 	return name_of(txn_attr_names, ARRAY_SIZE(txn_attr_names), attr);
+}
+
+const char *blkjob_meta_attr_str(unsigned int attr)
+{
+	return name_of(meta_attr_names, ARRAY_SIZE(meta_attr_names), attr);
+}
+
+const char *blkjob_meta_dev_attr_str(unsigned int attr)
+{
+	return name_of(meta_dev_attr_names, ARRAY_SIZE(meta_dev_attr_names),
+		       attr);
 }
 
 const char *blkjob_cmd_str(unsigned int cmd)

@@ -13,6 +13,7 @@
 #include <netlink/netlink.h>
 
 #include "libblkjob.h"
+#include "nl-internal.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -145,6 +146,10 @@ const char *blkjob_err_attr_name(const struct blkjob_ctx *ctx)
 	/* txn-new's top level is the txn set; its nests are job sets. */
 	if (ctx->err_cmd == BLKJOB_CMD_TXN_NEW && !ctx->err_nest)
 		return blkjob_txn_attr_str(ctx->err_attr);
+	/* meta-*: the meta set, whose dev nest is a meta-dev set. */
+	if (ctx->err_cmd >= BLKJOB_CMD_META_FORMAT)
+		return ctx->err_nest ? blkjob_meta_dev_attr_str(ctx->err_attr) :
+		       blkjob_meta_attr_str(ctx->err_attr);
 	return blkjob_job_attr_str(ctx->err_attr);
 }
 
@@ -319,7 +324,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
  * dump or an error. Returns 0, the kernel's negative errno, or what a
  * parse callback returned.
  */
-static int transact(struct blkjob_ctx *ctx, struct nl_msg *msg,
+int blkjob_nl_transact(struct blkjob_ctx *ctx, struct nl_msg *msg,
 		    int (*parse)(struct nl_msg *, void *), void *arg)
 {
 	struct req_state st = {
@@ -362,7 +367,7 @@ out:
 	return err;
 }
 
-static struct nl_msg *new_msg(struct blkjob_ctx *ctx, uint8_t cmd, int flags)
+struct nl_msg *blkjob_nl_new_msg(struct blkjob_ctx *ctx, uint8_t cmd, int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
@@ -380,7 +385,7 @@ static struct nl_msg *new_msg(struct blkjob_ctx *ctx, uint8_t cmd, int flags)
 static struct nl_msg *id_msg(struct blkjob_ctx *ctx, uint8_t cmd,
 			     const char *id)
 {
-	struct nl_msg *msg = new_msg(ctx, cmd, 0);
+	struct nl_msg *msg = blkjob_nl_new_msg(ctx, cmd, 0);
 
 	if (msg && nla_put_string(msg, BLKJOB_A_JOB_ID, id) < 0) {
 		nlmsg_free(msg);
@@ -435,7 +440,7 @@ static int put_params(struct nl_msg *msg, const struct blkjob_job_params *p)
 int blkjob_job_new(struct blkjob_ctx *ctx, const struct blkjob_job_params *p,
 		   struct blkjob_job *reply)
 {
-	struct nl_msg *msg = new_msg(ctx, BLKJOB_CMD_JOB_NEW, 0);
+	struct nl_msg *msg = blkjob_nl_new_msg(ctx, BLKJOB_CMD_JOB_NEW, 0);
 	int err;
 
 	if (!msg)
@@ -447,7 +452,7 @@ int blkjob_job_new(struct blkjob_ctx *ctx, const struct blkjob_job_params *p,
 	}
 	if (reply)
 		memset(reply, 0, sizeof(*reply));
-	return transact(ctx, msg, reply ? parse_one_job : NULL, reply);
+	return blkjob_nl_transact(ctx, msg, reply ? parse_one_job : NULL, reply);
 }
 
 int blkjob_job_get(struct blkjob_ctx *ctx, const char *id,
@@ -459,7 +464,7 @@ int blkjob_job_get(struct blkjob_ctx *ctx, const char *id,
 	if (!msg)
 		return -ENOMEM;
 	memset(job, 0, sizeof(*job));
-	err = transact(ctx, msg, parse_one_job, job);
+	err = blkjob_nl_transact(ctx, msg, parse_one_job, job);
 	/* A do without a reply would leave an all-zero job: say so. */
 	if (!err && !BLKJOB_HAS(job->present, BLKJOB_A_JOB_ID))
 		err = -EPROTO;
@@ -483,7 +488,7 @@ static int parse_dump_job(struct nl_msg *msg, void *arg)
 
 int blkjob_job_dump(struct blkjob_ctx *ctx, blkjob_job_fn fn, void *arg)
 {
-	struct nl_msg *msg = new_msg(ctx, BLKJOB_CMD_JOB_GET, NLM_F_DUMP);
+	struct nl_msg *msg = blkjob_nl_new_msg(ctx, BLKJOB_CMD_JOB_GET, NLM_F_DUMP);
 	struct dump_state *ds;
 	int err;
 
@@ -497,7 +502,7 @@ int blkjob_job_dump(struct blkjob_ctx *ctx, blkjob_job_fn fn, void *arg)
 	}
 	ds->fn = fn;
 	ds->arg = arg;
-	err = transact(ctx, msg, parse_dump_job, ds);
+	err = blkjob_nl_transact(ctx, msg, parse_dump_job, ds);
 	free(ds);
 	return err;
 }
@@ -506,7 +511,7 @@ static int id_verb(struct blkjob_ctx *ctx, uint8_t cmd, const char *id)
 {
 	struct nl_msg *msg = id_msg(ctx, cmd, id);
 
-	return msg ? transact(ctx, msg, NULL, NULL) : -ENOMEM;
+	return msg ? blkjob_nl_transact(ctx, msg, NULL, NULL) : -ENOMEM;
 }
 
 int blkjob_job_pause(struct blkjob_ctx *ctx, const char *id)
@@ -544,7 +549,7 @@ int blkjob_job_cancel(struct blkjob_ctx *ctx, const char *id, bool force)
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	return transact(ctx, msg, NULL, NULL);
+	return blkjob_nl_transact(ctx, msg, NULL, NULL);
 }
 
 int blkjob_job_set_speed(struct blkjob_ctx *ctx, const char *id,
@@ -558,7 +563,7 @@ int blkjob_job_set_speed(struct blkjob_ctx *ctx, const char *id,
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	return transact(ctx, msg, NULL, NULL);
+	return blkjob_nl_transact(ctx, msg, NULL, NULL);
 }
 
 int blkjob_job_change(struct blkjob_ctx *ctx, const char *id,
@@ -572,13 +577,13 @@ int blkjob_job_change(struct blkjob_ctx *ctx, const char *id,
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	return transact(ctx, msg, NULL, NULL);
+	return blkjob_nl_transact(ctx, msg, NULL, NULL);
 }
 
 int blkjob_txn_new(struct blkjob_ctx *ctx, uint32_t completion_mode,
 		   const struct blkjob_job_params *jobs, size_t n)
 {
-	struct nl_msg *msg = new_msg(ctx, BLKJOB_CMD_TXN_NEW, 0);
+	struct nl_msg *msg = blkjob_nl_new_msg(ctx, BLKJOB_CMD_TXN_NEW, 0);
 	struct nlattr *nest;
 	size_t i;
 	int err;
@@ -603,7 +608,7 @@ int blkjob_txn_new(struct blkjob_ctx *ctx, uint32_t completion_mode,
 		nlmsg_free(msg);
 		return err;
 	}
-	return transact(ctx, msg, NULL, NULL);
+	return blkjob_nl_transact(ctx, msg, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */

@@ -74,6 +74,25 @@ enum blkjob_error_action {
 	BLKJOB_ERROR_ACTION_STOP,
 };
 
+/**
+ * enum blkjob_meta_state - Where a device recorded on a metadata device stands
+ *   in a move.
+ * @BLKJOB_META_STATE_SOURCE: It maps onto its source; no move, or one not
+ *   pivoted yet.
+ * @BLKJOB_META_STATE_MOVING: A mirror to dest-id runs; activation maps it onto
+ *   the source.
+ * @BLKJOB_META_STATE_PIVOTED: It maps onto dest-id; the source still carries
+ *   the old copy.
+ * @BLKJOB_META_STATE_RETIRED: It maps onto dest-id; the source's signatures
+ *   are wiped.
+ */
+enum blkjob_meta_state {
+	BLKJOB_META_STATE_SOURCE,
+	BLKJOB_META_STATE_MOVING,
+	BLKJOB_META_STATE_PIVOTED,
+	BLKJOB_META_STATE_RETIRED,
+};
+
 enum {
 	BLKJOB_A_JOB_ID = 1,
 	BLKJOB_A_JOB_TYPE,
@@ -115,6 +134,32 @@ enum {
 };
 
 enum {
+	BLKJOB_A_META_PATH = 1,
+	BLKJOB_A_META_UUID,
+	BLKJOB_A_META_GENERATION,
+	BLKJOB_A_META_NR_DEVS,
+	BLKJOB_A_META_CAPACITY,
+	BLKJOB_A_META_DEV,
+	BLKJOB_A_META_PAD,
+
+	__BLKJOB_A_META_MAX,
+	BLKJOB_A_META_MAX = (__BLKJOB_A_META_MAX - 1)
+};
+
+enum {
+	BLKJOB_A_META_DEV_NAME = 1,
+	BLKJOB_A_META_DEV_DM_UUID,
+	BLKJOB_A_META_DEV_SECTORS,
+	BLKJOB_A_META_DEV_STATE,
+	BLKJOB_A_META_DEV_SOURCE_ID,
+	BLKJOB_A_META_DEV_DEST_ID,
+	BLKJOB_A_META_DEV_PAD,
+
+	__BLKJOB_A_META_DEV_MAX,
+	BLKJOB_A_META_DEV_MAX = (__BLKJOB_A_META_DEV_MAX - 1)
+};
+
+enum {
 	BLKJOB_CMD_JOB_NEW = 1,
 	BLKJOB_CMD_JOB_GET,
 	BLKJOB_CMD_JOB_PAUSE,
@@ -132,6 +177,11 @@ enum {
 	BLKJOB_CMD_JOB_CANCELLED_NTF,
 	BLKJOB_CMD_JOB_ERROR_NTF,
 	BLKJOB_CMD_JOB_PENDING_NTF,
+	BLKJOB_CMD_META_FORMAT,
+	BLKJOB_CMD_META_GET,
+	BLKJOB_CMD_META_DEV_GET,
+	BLKJOB_CMD_META_DEV_SET,
+	BLKJOB_CMD_META_DEV_DEL,
 
 	__BLKJOB_CMD_MAX,
 	BLKJOB_CMD_MAX = (__BLKJOB_CMD_MAX - 1)

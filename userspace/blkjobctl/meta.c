@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blkjobctl meta, activate, and wrap's record: thin commands over
+ * libblkjob's metadata calls (Documentation/blkjob/metadata.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blkjobctl.h"
+
+static void print_uuid(char *buf, size_t len, const uint8_t *u)
+{
+	snprintf(buf, len,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+static void print_info(struct printer *p, const char *path,
+		       const struct blkjob_meta_info *mi)
+{
+	char uuid[40];
+
+	print_uuid(uuid, sizeof(uuid), mi->uuid);
+	pr_string(p, PR_ANY, "path", "%s:", path);
+	pr_string(p, PR_ANY, "uuid", " uuid %s", uuid);
+	pr_u64(p, PR_ANY, "generation", " generation %" PRIu64,
+	       mi->generation);
+	pr_u64(p, PR_ANY, "nr-devs", " devices %" PRIu64, mi->nr_devs);
+	pr_u64(p, PR_ANY, "capacity", "/%" PRIu64 "\n", mi->capacity);
+}
+
+static int print_dev(const struct blkjob_meta_dev *d, void *arg)
+{
+	struct printer *p = arg;
+	const char *state = blkjob_meta_state_str(d->state);
+
+	pr_open_obj(p, NULL);
+	pr_string(p, PR_ANY, "name", "  %s", d->name);
+	pr_string(p, PR_ANY, "dm-uuid", " uuid %s", d->dm_uuid);
+	pr_u64(p, PR_ANY, "sectors", " sectors %" PRIu64, d->sectors);
+	pr_string(p, PR_ANY, "state", " state %s", state ? state : "?");
+	pr_string(p, PR_ANY, "source-id", " source %s", d->source_id);
+	if (d->dest_id[0])
+		pr_string(p, PR_ANY, "dest-id", " destination %s",
+			  d->dest_id);
+	pr_text(p, "\n");
+	pr_close_obj(p);
+	return 0;
+}
+
+static int meta_show(struct blkjob_ctx *ctx, struct printer *p,
+		     const char *path)
+{
+	struct blkjob_meta_info mi;
+	int err;
+
+	err = blkjob_meta_get(ctx, path, &mi);
+	if (err)
+		return fail(ctx, err);
+	pr_open_obj(p, NULL);
+	print_info(p, path, &mi);
+	pr_open_arr(p, "devices");
+	err = blkjob_meta_dev_dump(ctx, path, print_dev, p);
+	pr_close_arr(p);
+	pr_close_obj(p);
+	return err ? fail(ctx, err) : EXIT_OK;
+}
+
+static int meta_format(struct blkjob_ctx *ctx, struct printer *p,
+		       const struct request *req)
+{
+	struct blkjob_meta_info mi;
+	int err;
+
+	/* Its records may be all that finds a moved disk after a reboot. */
+	if (blkjob_meta_probe(req->meta) == 1 && !req->force) {
+		report("already a blkjob metadata device; 'meta format METADEV force' erases its records",
+		       NULL);
+		return EXIT_FAIL;
+	}
+	err = blkjob_meta_format(ctx, req->meta, &mi);
+	if (err)
+		return fail(ctx, err);
+	pr_open_obj(p, NULL);
+	print_info(p, req->meta, &mi);
+	pr_close_obj(p);
+	return EXIT_OK;
+}
+
+int cmd_meta(struct blkjob_ctx *ctx, struct printer *p,
+	     const struct request *req)
+{
+	if (req->meta_verb == META_FORMAT)
+		return meta_format(ctx, p, req);
+	return meta_show(ctx, p, req->meta);
+}
+
+static const char *const act_words[] = {
+	[BLKJOB_ACT_CREATED]	= "created",
+	[BLKJOB_ACT_UNCHANGED]	= "unchanged",
+	[BLKJOB_ACT_BUSY]	= "busy",
+	[BLKJOB_ACT_FAILED]	= "failed",
+};
+
+static void print_activation(const struct blkjob_activation *a, void *arg)
+{
+	struct printer *p = arg;
+	const char *state = blkjob_meta_state_str(a->rec->state);
+
+	pr_open_obj(p, NULL);
+	pr_string(p, PR_ANY, "name", "%s:", a->rec->name);
+	pr_string(p, PR_ANY, "outcome", " %s", act_words[a->outcome]);
+	pr_string(p, PR_ANY, "state", " (%s,", state ? state : "?");
+	pr_string(p, PR_ANY, "leg", " on %s", a->leg[0] ? a->leg : a->leg_id);
+	pr_string(p, PR_ANY, "metadata", " recorded on %s)", a->meta);
+	if (a->msg[0])
+		pr_string(p, PR_ANY, "message", ": %s", a->msg);
+	pr_text(p, "\n");
+	pr_close_obj(p);
+	if (a->outcome == BLKJOB_ACT_FAILED)
+		fprintf(stderr, "Error: %s: %s.\n", a->rec->name, a->msg);
+}
+
+struct act_run {
+	struct blkjob_ctx *ctx;
+	struct printer *p;
+	int code;
+};
+
+static int activate_meta(const char *path, void *arg)
+{
+	struct act_run *r = arg;
+	int err;
+
+	err = blkjob_activate(r->ctx, path, print_activation, r->p);
+	if (err && err != -EIO)
+		fail(r->ctx, err);
+	if (err)
+		r->code = EXIT_FAIL;
+	return 0;
+}
+
+int cmd_activate(struct blkjob_ctx *ctx, struct printer *p,
+		 const struct request *req)
+{
+	struct act_run r = { .ctx = ctx, .p = p, .code = EXIT_OK };
+	unsigned int i;
+	int err;
+
+	pr_open_arr(p, NULL);
+	if (req->nmetas) {
+		for (i = 0; i < req->nmetas; i++)
+			activate_meta(req->metas[i], &r);
+	} else {
+		err = blkjob_meta_scan(activate_meta, &r);
+		if (err) {
+			report(strerror(-err), " (scanning for metadata devices)");
+			r.code = EXIT_FAIL;
+		}
+	}
+	pr_close_arr(p);
+	return r.code;
+}
+
+/* A dm uuid for a device blkjob records: ours, random, never reused. */
+static int new_uuid(char *buf, size_t len)
+{
+	uint8_t u[16];
+	char hex[40];
+	int fd;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, u, sizeof(u)) != sizeof(u)) {
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(fd);
+	print_uuid(hex, sizeof(hex), u);
+	snprintf(buf, len, "BLKJOB-%s", hex);
+	return 0;
+}
+
+int wrap_record(struct blkjob_ctx *ctx, const struct request *req,
+		uint64_t sectors, char *uuid, size_t len)
+{
+	struct blkjob_meta_dev d = { .sectors = sectors };
+	int err;
+
+	err = blkjob_ident_of(req->dev, d.source_id, sizeof(d.source_id));
+	if (err == -ENOENT) {
+		report("the device has no stable identity (no WWID, serial or dm uuid), so a reboot could not find it",
+		       NULL);
+		return EXIT_FAIL;
+	}
+	if (err)
+		return fail(NULL, err);
+	if (new_uuid(uuid, len))
+		return fail(NULL, -EIO);
+	snprintf(d.name, sizeof(d.name), "%s", req->name);
+	snprintf(d.dm_uuid, sizeof(d.dm_uuid), "%s", uuid);
+	d.state = BLKJOB_META_STATE_SOURCE;
+	err = blkjob_meta_dev_set(ctx, req->meta, &d);
+	return err ? fail(ctx, err) : EXIT_OK;
+}

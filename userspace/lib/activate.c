@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libblkjob: bring back the devices a metadata device records, as they
+ * were committed (Documentation/blkjob/metadata.md): each under its own
+ * name and dm uuid, mapped linear onto the leg its state names, which is
+ * found by its stable identity. Idempotent: a device already there with
+ * that mapping is left alone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/fs.h>
+
+#include "dmtask.h"
+#include "libblkjob.h"
+
+static int dev_sectors(const char *path, uint64_t *sectors)
+{
+	uint64_t bytes;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, BLKGETSIZE64, &bytes))
+		err = -errno;
+	close(fd);
+	*sectors = bytes >> 9;
+	return err;
+}
+
+static int leg_table(struct bjdm_table *t, const char *dev, uint64_t sectors)
+{
+	char params[64];
+	struct stat st;
+
+	if (stat(dev, &st))
+		return -errno;
+	memset(t, 0, sizeof(*t));
+	snprintf(params, sizeof(params), "%u:%u 0", major(st.st_rdev),
+		 minor(st.st_rdev));
+	return bjdm_table_add(t, 0, sectors, "linear", params);
+}
+
+/* The device exists: ours and mapped as recorded, or not ours to touch. */
+static void check_existing(struct blkjob_activation *a, const char *uuid,
+			   const struct bjdm_table *want)
+{
+	struct bjdm_table live;
+
+	if (strcmp(uuid, a->rec->dm_uuid)) {
+		a->outcome = BLKJOB_ACT_FAILED;
+		snprintf(a->msg, sizeof(a->msg),
+			 "a device named %.127s exists with another dm uuid (%.128s)",
+			 a->rec->name, uuid[0] ? uuid : "none");
+		return;
+	}
+	if (bjdm_get_lines(a->rec->name, DM_DEVICE_TABLE, false, &live)) {
+		a->outcome = BLKJOB_ACT_FAILED;
+		snprintf(a->msg, sizeof(a->msg), "cannot read its table");
+		return;
+	}
+	if (bjdm_table_eq(&live, want)) {
+		a->outcome = BLKJOB_ACT_UNCHANGED;
+	} else {
+		/* A move at work, or a user's reload: never undo either. */
+		a->outcome = BLKJOB_ACT_BUSY;
+		snprintf(a->msg, sizeof(a->msg),
+			 "exists with another table (%s ...); left as it is",
+			 live.n ? live.seg[0].type : "none");
+	}
+	bjdm_table_free(&live);
+}
+
+static void activate_one(struct blkjob_activation *a)
+{
+	const struct blkjob_meta_dev *rec = a->rec;
+	char uuid[DM_UUID_LEN];
+	struct bjdm_table want;
+	struct dm_info info;
+	uint64_t sectors = 0;
+	int err;
+
+	a->leg_id = rec->state >= BLKJOB_META_STATE_PIVOTED ? rec->dest_id :
+		    rec->source_id;
+	a->outcome = BLKJOB_ACT_FAILED;
+	err = blkjob_ident_find(a->leg_id, a->leg, sizeof(a->leg));
+	if (err) {
+		snprintf(a->msg, sizeof(a->msg), "%s: %s", a->leg_id,
+			 err == -ENOENT ? "no such device" :
+			 err == -EEXIST ? "several devices carry it" :
+			 strerror(-err));
+		return;
+	}
+	err = dev_sectors(a->leg, &sectors);
+	if (err || sectors < rec->sectors) {
+		snprintf(a->msg, sizeof(a->msg),
+			 "%.200s is smaller than recorded (%" PRIu64 " < %" PRIu64 " sectors)",
+			 a->leg, err ? 0 : sectors, rec->sectors);
+		return;
+	}
+	if (leg_table(&want, a->leg, rec->sectors)) {
+		snprintf(a->msg, sizeof(a->msg), "%.200s: %s", a->leg,
+			 strerror(errno));
+		return;
+	}
+	if (bjdm_get_info(rec->name, &info, uuid, sizeof(uuid))) {
+		snprintf(a->msg, sizeof(a->msg), "cannot query device-mapper");
+	} else if (info.exists) {
+		check_existing(a, uuid, &want);
+	} else if (!bjdm_create_dev(rec->name, rec->dm_uuid, &want, false)) {
+		snprintf(a->msg, sizeof(a->msg), "cannot create it");
+	} else {
+		a->outcome = BLKJOB_ACT_CREATED;
+	}
+	bjdm_table_free(&want);
+}
+
+struct act_state {
+	const char *meta;
+	blkjob_activation_fn fn;
+	void *arg;
+	unsigned int failed;
+};
+
+static int activate_rec(const struct blkjob_meta_dev *rec, void *arg)
+{
+	struct act_state *st = arg;
+	struct blkjob_activation a = { .meta = st->meta, .rec = rec };
+
+	activate_one(&a);
+	st->failed += a.outcome == BLKJOB_ACT_FAILED;
+	if (st->fn)
+		st->fn(&a, st->arg);
+	return 0;
+}
+
+int blkjob_activate(struct blkjob_ctx *ctx, const char *meta,
+		    blkjob_activation_fn fn, void *arg)
+{
+	struct act_state st = { .meta = meta, .fn = fn, .arg = arg };
+	int err;
+
+	err = blkjob_meta_dev_dump(ctx, meta, activate_rec, &st);
+	if (err)
+		return err;
+	return st.failed ? -EIO : 0;
+}
