@@ -7,6 +7,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 ctl=$top/userspace/blkjobctl/blkjobctl
 man=$top/userspace/blkjobctl/blkjobctl.8
 man4=$top/Documentation/blkjob/blkjob.4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 # run EXPECTED-RC STDERR-PATTERN ARGS...: exit code and stderr message.
 run() {
@@ -120,9 +122,23 @@ module_man_page() {
 	[ -z "$w" ] || die "groff warnings: $w"
 }
 
-ktap_plan 5
+# udev's question, answered without the module: a label, or not.
+meta_probe() {
+	local f=$tmp/meta.img out
+	truncate -s 1M "$f"
+	run 1 "" meta probe "$f" || return 1
+	out=$("$ctl" meta probe "$f")
+	expect_eq "$out" "" "output without a label" || return 1
+	printf BLKJOBMD | dd of="$f" conv=notrunc status=none
+	out=$("$ctl" meta probe "$f") || die "no label found" || return 1
+	expect_eq "$out" "BLKJOB_META=1" "output for udev" || return 1
+	run 1 "" meta probe "$tmp/no-such-device"
+}
+
+ktap_plan 6
 ktap_run "cli: usage errors exit 2 with a message" usage_errors
 ktap_run "cli: help and version" help_and_version
+ktap_run "cli: meta probe for udev" meta_probe
 if [ -d /sys/module/blkjob ]; then
 	ktap_skip "cli: no module gives exit 1 and Error:" "module loaded"
 else

@@ -71,7 +71,7 @@ live_ids() {
 }
 
 meta_words() {
-	check jobs "format show" blkjobctl meta "" &&
+	check jobs "format probe show" blkjobctl meta "" &&
 	check jobs "force" blkjobctl meta format /dev/a "" &&
 	check jobs "" blkjobctl meta show /dev/a "" &&
 	check jobs "meta" blkjobctl wrap /dev/a data ""

@@ -36,7 +36,9 @@ expected() { # PREFIX [RELEASE]: the files make install puts there
 		"$p/include/blkjob/linux/blkjob.h" \
 		"$p/lib/pkgconfig/libblkjob.pc" \
 		"$p/share/man/man8/blkjobctl.8" "$p/share/man/man4/blkjob.4" \
-		"$p/share/bash-completion/completions/blkjobctl"
+		"$p/share/bash-completion/completions/blkjobctl" \
+		"$p/lib/udev/rules.d/69-blkjob.rules" \
+		"$p/lib/systemd/system/blkjob-activate.service"
 	[ -z "${2:-}" ] || echo "/lib/modules/$2/extra/blkjob.ko$(ko_suffix)"
 }
 
@@ -83,7 +85,15 @@ installed_work() {
 	done
 	bash -c ". '$p/share/bash-completion/completions/blkjobctl' &&
 		complete -p blkjobctl" | grep -q '_blkjobctl blkjobctl$' ||
-		die "the completion does not register for blkjobctl"
+		die "the completion does not register for blkjobctl" || return 1
+	# The boot integration runs the blkjobctl that was installed with it.
+	grep -qF '="/usr/local/sbin/blkjobctl meta probe $devnode"' \
+		"$p/lib/udev/rules.d/69-blkjob.rules" ||
+		die "the udev rule does not run /usr/local/sbin/blkjobctl" ||
+		return 1
+	grep -qx 'ExecStart=/usr/local/sbin/blkjobctl activate' \
+		"$p/lib/systemd/system/blkjob-activate.service" ||
+		die "the unit does not run /usr/local/sbin/blkjobctl"
 }
 
 pkg_config_builds() {

@@ -341,8 +341,11 @@ TEST(wrap_and_restore)
 	EXPECT_TRUE(req.force);
 	ASSERT_EQ(0, PARSE("meta", "show", "/dev/sdm"));
 	EXPECT_EQ(META_SHOW, req.meta_verb);
-	EXPECT_USAGE("meta needs format or show", "meta");
-	EXPECT_USAGE("meta needs format or show", "meta", "wipe", "/dev/a");
+	ASSERT_EQ(0, PARSE("meta", "probe", "/dev/sdm"));
+	EXPECT_EQ(META_PROBE, req.meta_verb);
+	EXPECT_USAGE("meta needs format, show or probe", "meta");
+	EXPECT_USAGE("meta needs format, show or probe", "meta", "wipe",
+		     "/dev/a");
 	EXPECT_USAGE("meta show needs METADEV", "meta", "show");
 	EXPECT_USAGE("unexpected argument 'force'", "meta", "show", "/dev/a",
 		     "force");

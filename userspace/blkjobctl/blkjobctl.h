@@ -107,7 +107,7 @@ enum command {
 	CMD_ACTIVATE,
 };
 
-enum meta_verb { META_FORMAT = 1, META_SHOW };
+enum meta_verb { META_FORMAT = 1, META_SHOW, META_PROBE };
 
 #define MAX_METAS	16
 
@@ -158,6 +158,8 @@ void print_usage(FILE *fp);
 
 int cmd_meta(struct blkjob_ctx *ctx, struct printer *p,
 	     const struct request *req);
+/* For udev: BLKJOB_META=1 and 0 when METADEV has a label, else 1. */
+int cmd_meta_probe(const struct request *req);
 int cmd_activate(struct blkjob_ctx *ctx, struct printer *p,
 		 const struct request *req);
 /* Record wrap's NAME over req->dev on req->meta; its new dm uuid in @uuid. */

@@ -630,6 +630,9 @@ int run_request(struct request *req)
 		p.fp = fopen("/dev/null", "w") ?: stdout;
 	if (req->cmd == CMD_MONITOR)
 		return cmd_monitor(&p, req);
+	/* udev runs it before the module may be loaded: no netlink. */
+	if (req->cmd == CMD_META && req->meta_verb == META_PROBE)
+		return cmd_meta_probe(req);
 	if (req->cmd == CMD_MIRROR || req->cmd == CMD_BACKUP ||
 	    req->cmd == CMD_WRAP || req->cmd == CMD_RESTORE ||
 	    req->cmd == CMD_ACTIVATE) {

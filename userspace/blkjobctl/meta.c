@@ -92,6 +92,14 @@ static int meta_format(struct blkjob_ctx *ctx, struct printer *p,
 	return EXIT_OK;
 }
 
+int cmd_meta_probe(const struct request *req)
+{
+	if (blkjob_meta_probe(req->meta) != 1)
+		return EXIT_FAIL;
+	printf("BLKJOB_META=1\n");
+	return EXIT_OK;
+}
+
 int cmd_meta(struct blkjob_ctx *ctx, struct printer *p,
 	     const struct request *req)
 {

@@ -78,7 +78,7 @@ void print_usage(FILE *fp)
 "           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete] [below-lvm]\n"
 "           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
 "           | wrap DEV NAME [meta METADEV] | restore SRC [wait] [force]\n"
-"           | meta format METADEV [force] | meta show METADEV\n"
+"           | meta { format METADEV [force] | show METADEV | probe DEV }\n"
 "           | activate [METADEV...]\n"
 "           | help | version }\n"
 "\n"
@@ -516,8 +516,10 @@ static int parse_meta(struct request *req, struct args *a)
 		req->meta_verb = META_FORMAT;
 	else if (is_kw(verb, "show"))
 		req->meta_verb = META_SHOW;
+	else if (is_kw(verb, "probe"))
+		req->meta_verb = META_PROBE;
 	else
-		return usage_err(req, "meta needs format or show");
+		return usage_err(req, "meta needs format, show or probe");
 	req->meta = next(a);
 	if (!req->meta)
 		return usage_err(req, "meta %s needs METADEV", verb);
