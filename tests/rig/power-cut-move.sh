@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A recorded live move across a power cut, on 6.12 and 6.1. Boot 1: a
+# disk (vda) wrapped with a metadata device (vdc), ext4 mounted on it and
+# written (every file fsync'ed, then its checksum appended to a manifest on
+# the host), moved with a mirror onto vdb; the power is cut at one step of
+# the move. Boot 2 over the same image files: 'blkjobctl activate' brings
+# the volume back on the disk the step implies, every file of the manifest
+# matches, fsck is clean after the journal replay, a second activate
+# changes nothing. Steps:
+#   copying  the mirror still copies (rate limited): back on the source
+#   pivoted  the kernel pivoted, blkjobctl has not retired the plumbing:
+#            on the destination (files written after the pivot are there)
+#   retired  the move is over and written to since: on the destination
+# Runs on the host; the guest's halves are this script with --guest.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+self=$top/tests/rig/power-cut-move.sh
+ctl=$top/userspace/blkjobctl/blkjobctl
+
+# --- in the guest ----------------------------------------------------------
+
+# write_files DIR FIRST N: files of 64 KiB, fsync'ed, then in the manifest.
+write_files() {
+	local i
+	for i in $(seq "$2" $(($2 + $3 - 1))); do
+		head -c 65536 /dev/urandom >/tmp/buf
+		dd if=/tmp/buf of="$1/f$i" bs=64k conv=fsync status=none ||
+			return 1
+		echo "$(sha256sum </tmp/buf | cut -d' ' -f1)  f$i" >>"$d/manifest"
+	done
+}
+
+leg_of_status() { dmsetup status vol | awk '$3 == "blkjob" { print $4 }'; }
+
+guest_boot1() {
+	"$ctl" -q meta format /dev/vdc || return 1
+	"$ctl" -q wrap /dev/vda vol meta /dev/vdc || return 1
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 \
+		/dev/mapper/vol || return 1
+	mkdir -p /tmp/vol
+	mount -o noatime /dev/mapper/vol /tmp/vol || return 1
+	: >"$d/manifest"
+	write_files /tmp/vol 0 20 || return 1
+	case $step in
+	copying)
+		"$ctl" -q mirror /dev/mapper/vol /dev/vdb id mv speed 4M ||
+			return 1
+		write_files /tmp/vol 20 20 || return 1
+		[ "$(leg_of_status)" = source ] ||
+			{ echo "guest: not copying any more"; return 1; }
+		;;
+	pivoted)
+		"$ctl" -q mirror /dev/mapper/vol /dev/vdb id mv || return 1
+		"$ctl" -q wait mv status ready timeout 300 || return 1
+		write_files /tmp/vol 20 10 || return 1
+		"$ctl" -q complete mv || return 1
+		for _ in $(seq 300); do
+			[ "$(leg_of_status)" = destination ] && break
+			sleep 0.1
+		done
+		[ "$(leg_of_status)" = destination ] ||
+			{ echo "guest: no pivot"; return 1; }
+		write_files /tmp/vol 30 10 || return 1
+		;;
+	retired)
+		"$ctl" -q mirror /dev/mapper/vol /dev/vdb id mv wait complete ||
+			return 1
+		dmsetup table vol | grep -q " linear $(cat /sys/block/vdb/dev) 0\$" ||
+			{ echo "guest: not retired onto vdb"; return 1; }
+		write_files /tmp/vol 20 20 || return 1
+		;;
+	esac
+	"$ctl" meta show /dev/vdc >"$d/meta.before"
+	blkjob-power-cut
+}
+
+guest_boot2() {
+	local want out
+	case $step in
+	copying) want=vda ;;
+	*) want=vdb ;;
+	esac
+	out=$("$ctl" activate) || { echo "$out"; return 1; }
+	echo "$out"
+	grep -q "^vol: created" <<<"$out" || { echo "guest: not created"; return 1; }
+	dmsetup table vol | grep -q "^0 [0-9]* linear $(cat /sys/block/$want/dev) 0\$" ||
+		{ echo "guest: vol maps '$(dmsetup table vol)', not onto $want"; return 1; }
+	mkdir -p /tmp/vol
+	mount -o noatime /dev/mapper/vol /tmp/vol || return 1
+	(cd /tmp/vol && tac "$d/manifest" | awk '!seen[$2]++' |
+		sha256sum --quiet -c -) ||
+		{ echo "guest: files differ from the manifest"; return 1; }
+	echo "guest: $(wc -l <"$d/manifest") files match"
+	umount /tmp/vol || return 1
+	fsck.ext4 -fn /dev/mapper/vol || { echo "guest: fsck"; return 1; }
+	out=$("$ctl" activate) || return 1
+	grep -q "^vol: unchanged" <<<"$out" ||
+		{ echo "guest: second activate: $out"; return 1; }
+}
+
+if [ "${1:-}" = --guest ]; then
+	boot=$2 step=$3 d=$4
+	"guest_boot$boot"
+	exit
+fi
+
+# --- on the host -----------------------------------------------------------
+
+. "$top/tests/lib/ktap.sh"
+base=$top/build/rig/power-cut-move
+rm -rf "$base"
+trap 'rm -rf "$base"; rmdir "$top/build/rig" 2>/dev/null' EXIT
+
+# pair KLINE STEP: both boots; their logs in $base/KLINE-STEP/vm.N.log.
+pair() {
+	local d=$base/$1-$2 rc
+	mkdir -p "$d"
+	truncate -s 32M "$d/src.img" "$d/dst.img"
+	truncate -s 4M "$d/meta.img"
+	disks=(--disk "$d/src.img,serial=bjsrc" --disk "$d/dst.img,serial=bjdst"
+		--disk "$d/meta.img,serial=bjmeta")
+	"$top/scripts/vm" --kernel "$1" --cpus 1 --timeout 600 "${disks[@]}" \
+		-- "$self" --guest 1 "$2" "$d" >"$d/vm.1.log" 2>&1 && rc=0 || rc=$?
+	[ "$rc" -eq 0 ] || { echo "boot 1 exited $rc"; return 1; }
+	"$top/scripts/vm" --kernel "$1" --cpus 1 --timeout 600 "${disks[@]}" \
+		-- "$self" --guest 2 "$2" "$d" >"$d/vm.2.log" 2>&1 && rc=0 || rc=$?
+	[ "$rc" -eq 0 ] || { echo "boot 2 exited $rc"; return 1; }
+}
+
+# The two kernels' pairs side by side (one vCPU each, two cores).
+steps=${BLKJOB_PCM_STEPS:-copying pivoted retired}
+lines=${BLKJOB_PCM_LINES:-$("$top/scripts/kernels" lines)}
+mkdir -p "$base"
+for kl in $lines; do
+	(for s in $steps; do
+		pair "$kl" "$s" >"$base/$kl-$s.out" 2>&1
+		echo $? >"$base/$kl-$s.rc"
+	done) &
+done
+wait
+
+result() { # KLINE STEP
+	local f=$base/$1-$2
+	cat "$f.out" "$f/vm.1.log" "$f/vm.2.log" 2>/dev/null |
+		grep -v '^\[ *[0-9.]*\] ' | tail -n 30
+	[ "$(cat "$f.rc" 2>/dev/null)" = 0 ]
+}
+
+ktap_plan $(($(wc -w <<<"$lines") * $(wc -w <<<"$steps")))
+for kl in $lines; do
+	for s in $steps; do
+		ktap_run "power cut while $s, $kl" result "$kl" "$s"
+	done
+done
+ktap_finish
