@@ -111,20 +111,25 @@ pkg_config_builds() {
 
 	int main(void)
 	{
+		struct blkjob_wipe_result r;
 		char buf[32];
 		uint64_t v;
+		int rc;
 
 		if (blkjob_parse_speed("50M/s", &v))
 			return 1;
-		printf("%s %s %d\n", blkjob_format_size(buf, sizeof(buf), v),
-		       BLKJOB_FAMILY_NAME, BLKJOB_FAMILY_VERSION);
+		/* Links libblkid through the .pc file; refused: -EINVAL. */
+		rc = blkjob_wipe("/dev/null", NULL, BLKJOB_WIPE_DRY_RUN, &r);
+		blkjob_wipe_result_free(&r);
+		printf("%s %s %d %d\n", blkjob_format_size(buf, sizeof(buf), v),
+		       BLKJOB_FAMILY_NAME, BLKJOB_FAMILY_VERSION, rc);
 		return 0;
 	}
 	EOF
 	# shellcheck disable=SC2086 # flags are words
 	gcc -Wall -Werror -o "$tmp/prog" "$tmp/prog.c" $flags ||
 		die "a program using libblkjob does not build" || return 1
-	expect_eq "$("$tmp/prog")" "50M blkjob 1"
+	expect_eq "$("$tmp/prog")" "50M blkjob 1 -22"
 }
 
 prefix_moves() {

@@ -126,6 +126,79 @@ int blkjob_dm_movable(const char *name, const struct blkjob_dm_seg *segs,
 		      unsigned int n, char *why, size_t len);
 
 /* --------------------------------------------------------------------- */
+/* Wiping signatures (retiring the source of a permanent move)           */
+/* --------------------------------------------------------------------- */
+
+#define BLKJOB_WIPE_NAME_LEN	64
+
+/* blkjob_wipe() flags. */
+#define BLKJOB_WIPE_DRY_RUN	(1U << 0)	/* report, erase nothing */
+
+/* One signature erased (or, in a dry run, that would be erased). */
+struct blkjob_wipe_sig {
+	char type[BLKJOB_WIPE_NAME_LEN];	/* libblkid's TYPE or PTTYPE:
+						 * "ext4", "crypto_LUKS",
+						 * "LVM2_member", "gpt", "PMBR" */
+	char usage[BLKJOB_WIPE_NAME_LEN];	/* "filesystem", "crypto",
+						 * "raid", "partition table" */
+	char uuid[BLKJOB_WIPE_NAME_LEN];	/* UUID or PTUUID, "" if none */
+	uint64_t offset;			/* of the erased bytes */
+	uint64_t len;				/* how many were zeroed */
+	char backup[BLKJOB_PATH_LEN];		/* the backup file, "" if none */
+};
+
+/* What blkjob_wipe() did; release with blkjob_wipe_result_free(). */
+struct blkjob_wipe_result {
+	struct blkjob_wipe_sig *sigs;		/* in the order erased */
+	unsigned int n;
+	char errmsg[BLKJOB_ERRMSG_LEN];		/* on error: what and why */
+};
+
+/**
+ * blkjob_wipe() - erase every signature libblkid finds, as `wipefs -a` does
+ * @path: a block device or an image file
+ * @backup_dir: NULL, or an existing directory to save the erased bytes in
+ * @flags: 0 or BLKJOB_WIPE_DRY_RUN
+ * @res: filled with what was erased, and the message of an error
+ *
+ * After a permanent move, so that the source is no longer found by its
+ * UUID. Probes @path with libblkid (superblocks, bad checksums included;
+ * partition tables, a GPT even without its protective MBR) and zeroes the
+ * magic string of what it finds, then probes again, until it finds
+ * nothing: filesystems, LUKS headers (both of LUKS2), LVM2 labels,
+ * partition tables (GPT's backup header too; also one nested in a
+ * partition, which wipefs leaves without --force). Then fsync, and for a
+ * block device whose partition table went, BLKRRPART, so that the kernel
+ * drops the old partitions. Only magic strings are zeroed, the rest of the
+ * data stays; a partition's contents are not probed (wipe the partitions
+ * first, as with wipefs).
+ *
+ * A block device is opened O_EXCL: one mounted, held by dm or md, or open
+ * exclusively by a program is refused with -EBUSY, untouched. An image
+ * file gets no such check.
+ *
+ * With @backup_dir, the bytes of each signature are saved, before they are
+ * erased, in "<backup_dir>/blkjob-wipe-<basename of @path>-0x%08jx.bak"
+ * (the offset), created exclusively (an existing one is never overwritten:
+ * -EEXIST) and fsynced. Written back, last one first, they restore @path:
+ *	dd if=FILE of=PATH bs=1 seek=$((0xOFFSET)) conv=notrunc
+ *
+ * BLKJOB_WIPE_DRY_RUN writes nothing (no backup either) and lists what a
+ * real run would erase: libblkid hides each signature in memory instead.
+ * It opens @path read-only, still O_EXCL: -EBUSY as a real run would.
+ *
+ * Return: 0, or a negative errno with @res->errmsg naming @path and the
+ * cause: -EINVAL for unknown @flags or a path neither a block device nor a
+ * regular file; -EBUSY; -EEXIST; -EIO when a signature is found again
+ * after its erase; -EOPNOTSUPP for one libblkid gives no magic string for.
+ * On error @res->sigs still lists what was erased before. In both cases,
+ * release @res with blkjob_wipe_result_free().
+ */
+int blkjob_wipe(const char *path, const char *backup_dir, unsigned int flags,
+		struct blkjob_wipe_result *res);
+void blkjob_wipe_result_free(struct blkjob_wipe_result *res);
+
+/* --------------------------------------------------------------------- */
 /* Jobs                                                                  */
 /* --------------------------------------------------------------------- */
 
