@@ -600,6 +600,34 @@ int blkjob_dm_record_pivot(struct blkjob_dm *dm)
 	return blkjob_md_set(dm->meta, &rec);
 }
 
+/*
+ * A reload while a job is attached would force-cancel it at the swap:
+ * hours of copying thrown away by a 'dmsetup reload'. Refuse it instead;
+ * the job goes on (complete or cancel it first). A new table of another
+ * type never reaches us: dm gives the live table no say over it, and
+ * DM_TARGET_IMMUTABLE, which would have dm refuse it, would also refuse
+ * blkjobctl's own retire onto a linear table (dm-target.md).
+ */
+static int blkjob_dm_ctr_busy(struct dm_target *ti, dev_t devt)
+{
+	struct blkjob_dm *live;
+	bool busy = false;
+
+	mutex_lock(&blkjob_dm_mutex);
+	list_for_each_entry(live, &blkjob_dm_list, node) {
+		if (live->devt != devt || live->dying)
+			continue;
+		spin_lock_irq(&live->lock);
+		busy |= !!live->job;
+		spin_unlock_irq(&live->lock);
+	}
+	mutex_unlock(&blkjob_dm_mutex);
+	if (!busy)
+		return 0;
+	ti->error = "A job is attached to this device; complete or cancel it first";
+	return -EBUSY;
+}
+
 /* <source_dev> <dest_dev> [meta <metadata_dev>] */
 static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
@@ -618,6 +646,9 @@ static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	dm->ti = ti;
 	dm->devt = disk_devt(dm_disk(md));
+	err = blkjob_dm_ctr_busy(ti, dm->devt);
+	if (err)
+		goto free;
 	spin_lock_init(&dm->lock);
 	init_waitqueue_head(&dm->wq);
 	bio_list_init(&dm->held);

@@ -366,6 +366,18 @@ TEST(wrap_and_restore)
 	EXPECT_FALSE(req.wait);
 	ASSERT_EQ(0, PARSE("restore", "/dev/vg/lv", "force"));
 	EXPECT_TRUE(req.force);
+	ASSERT_EQ(0, PARSE("restore", "vg-lv", "wipe-backup", "/root/bk",
+			   "force"));
+	EXPECT_STREQ("/root/bk", req.wipe_backup);
+	EXPECT_USAGE("wipe-backup needs DIR", "restore", "d", "wipe-backup");
+	EXPECT_USAGE("'wipe-backup' given twice", "restore", "d",
+		     "wipe-backup", "a", "wipe-backup", "b");
+	ASSERT_EQ(0, PARSE("mirror", "a", "b", "wipe-backup", "/root/bk",
+			   "complete"));
+	EXPECT_STREQ("/root/bk", req.wipe_backup);
+	EXPECT_TRUE(req.complete);
+	EXPECT_USAGE("unexpected argument 'wipe-backup'", "backup", "a", "b",
+		     "wipe-backup", "/x");
 	ASSERT_EQ(0, PARSE("restore", "vg-lv", "wait", "force"));
 	EXPECT_TRUE(req.wait);
 	EXPECT_TRUE(req.force);

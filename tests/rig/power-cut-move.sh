@@ -11,7 +11,9 @@
 #   copying  the mirror still copies (rate limited): back on the source
 #   pivoted  the kernel pivoted, blkjobctl has not retired the plumbing:
 #            on the destination (files written after the pivot are there)
-#   retired  the move is over and written to since: on the destination
+#   retired  the move is over, the old disk's signatures wiped, and the
+#            volume written to since: on the destination, and blkid -p
+#            finds no filesystem UUID on the old disk
 # Runs on the host; the guest's halves are this script with --guest.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 self=$top/tests/rig/power-cut-move.sh
@@ -96,6 +98,12 @@ guest_boot2() {
 	out=$("$ctl" activate) || return 1
 	grep -q "^vol: unchanged" <<<"$out" ||
 		{ echo "guest: second activate: $out"; return 1; }
+	# The stale copy must not be found by UUID once the move is over.
+	if [ "$step" = retired ] && [ -n "$(blkid -p -s UUID -o value /dev/vda)" ]; then
+		echo "guest: the old disk still shows a filesystem UUID"
+		return 1
+	fi
+	return 0
 }
 
 if [ "${1:-}" = --guest ]; then

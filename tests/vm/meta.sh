@@ -39,11 +39,15 @@ refused_show() {
 }
 
 test_zeroed_and_foreign_refused() {
-	local m
+	local m out rc
 	m=$(mkloop 4) || return 1
 	refused_show "$m" "Not a blkjob metadata device" || return 1
 	mkfs.ext4 -q -F "$m" || return 1
 	refused_show "$m" "Not a blkjob metadata device" || return 1
+	out=$("$ctl" meta format "$m" 2>&1) && rc=0 || rc=$?
+	echo "$out"
+	expect_eq "$rc" 1 "format over ext4 without force" || return 1
+	grep -qF "carries a ext4 signature" <<<"$out" || die "message: $out"
 	# Nothing was written: still ext4.
 	expect_eq "$(blkid -p -s TYPE -o value "$m")" ext4 "type"
 }
@@ -180,11 +184,19 @@ test_recorded_mirror_pivots() {
 	echo "$out"
 	grep -qF "move to $d recorded on $m" <<<"$out" || die "not recorded"
 	writer_stop || return 1
-	expect_eq "$(show_field "$m" state)" pivoted "state" || return 1
+	grep -qF "bjm-wp: the old disk's ext4 signature erased" <<<"$out" ||
+		die "no wipe reported"
+	grep -qF "bjm-wp: the old disk is retired" <<<"$out" ||
+		die "not retired"
+	expect_eq "$(show_field "$m" state)" retired "state" || return 1
 	expect_eq "$(show_field "$m" dest-id)" "dm-uuid:TEST-bjm-md2" \
 		"destination identity" || return 1
-	expect_eq "$(show_field "$m" generation)" 4 \
-		"generations: format, wrap, moving, pivoted" || return 1
+	expect_eq "$(show_field "$m" generation)" 5 \
+		"generations: format, wrap, moving, pivoted, retired" || return 1
+	# The old copy is no longer found by its UUID; the new one is.
+	expect_eq "$(blkid -p -s UUID -o value "$a")" "" "old disk's UUID" ||
+		return 1
+	[ -n "$(blkid -p -s UUID -o value "$d")" ] || die "new disk's UUID"
 	verify_manifest || return 1
 	umount "$live_dir/mnt-p" || return 1
 	dmsetup remove bjm-wp || return 1

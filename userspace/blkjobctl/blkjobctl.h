@@ -126,6 +126,7 @@ struct request {
 	bool wait;				/* new/copy ... wait */
 	bool complete;				/* mirror ... complete */
 	bool below_lvm;				/* mirror ... below-lvm */
+	const char *wipe_backup;		/* mirror, restore */
 	bool force;				/* cancel, restore */
 	const char *dev;			/* wrap DEV, restore SRC */
 	const char *name;			/* wrap DEV NAME */

@@ -142,6 +142,7 @@ struct plumb {
 	bool recorded;			/* a move this run recorded on: */
 	char meta[PATH_MAX];
 	struct blkjob_meta_dev rec;
+	const char *wipe_backup;	/* where the retired source's go */
 };
 
 static void plumb_free(struct plumb *pl)
@@ -444,39 +445,66 @@ static int drop_inactive(struct plumb *pl)
 	return 0;
 }
 
+/* Say what the wipe of the old disk erased. */
+static void say_wiped(const struct plumb *pl,
+		      const struct blkjob_wipe_result *res)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->n; i++)
+		printf("%s: the old disk's %s signature erased (offset %" PRIu64 ", %" PRIu64 " bytes%s%s)\n",
+		       pl->name, res->sigs[i].type, res->sigs[i].offset,
+		       res->sigs[i].len, res->sigs[i].backup[0] ?
+		       "; saved in " : "", res->sigs[i].backup);
+}
+
 /*
- * The plumbing is retired: a move that did not pivot goes back to
- * "source" on the record (the kernel committed a pivot itself). A
- * failure here loses nothing: "moving" is activated onto the source too.
+ * The plumbing is retired. A recorded move that pivoted (the kernel
+ * committed that) retires its source: its signatures are wiped, so that
+ * nothing finds the stale copy by UUID, and the record says so. One that
+ * did not goes back to "source". Failures lose nothing: "pivoted" and
+ * "moving" are activated as they should be; they are reported.
  */
 static void record_outcome(struct plumb *pl, enum outcome out)
 {
+	struct blkjob_wipe_result res = { 0 };
 	struct blkjob_meta_dev rec;
 	struct blkjob_ctx *ctx;
 	char meta[PATH_MAX], why[512];
 	int err;
 
-	if (out != OUT_ORIGINAL || (!pl->recorded && !pl->has_meta))
+	if ((out != OUT_ORIGINAL && out != OUT_DESTINATION) ||
+	    (!pl->recorded && !pl->has_meta))
 		return;
 	ctx = blkjob_open();
 	if (!ctx)
 		return;
-	if (pl->recorded) {
+	if (pl->recorded)
 		snprintf(meta, sizeof(meta), "%s", pl->meta);
-		rec = pl->rec;
-		err = 0;
-	} else {
-		err = blkjob_dev_path(pl->meta_dev, meta, sizeof(meta)) ?:
-		      blkjob_meta_dev_get(ctx, meta, pl->uuid, &rec);
-	}
+	err = pl->recorded ? 0 : blkjob_dev_path(pl->meta_dev, meta,
+						  sizeof(meta));
+	/* The kernel may have changed it since we read it: read it again. */
 	if (!err)
-		err = blkjob_record_back(ctx, meta, &rec, why, sizeof(why));
-	else
+		err = blkjob_meta_dev_get(ctx, meta, pl->uuid, &rec);
+	if (err)
 		snprintf(why, sizeof(why), "cannot read %s's record: %s",
 			 pl->name, strerror(-err));
-	if (err)
+	else if (out == OUT_ORIGINAL)
+		err = blkjob_record_back(ctx, meta, &rec, why, sizeof(why));
+	else
+		err = blkjob_record_retire(ctx, meta, &rec, pl->wipe_backup,
+					   &res, why, sizeof(why));
+	say_wiped(pl, &res);
+	blkjob_wipe_result_free(&res);
+	if (err && out == OUT_ORIGINAL)
 		fprintf(stderr, "Warning: %s (activation still maps %s onto its source).\n",
 			why, pl->name);
+	else if (err)
+		fprintf(stderr, "Warning: %s; the old disk may still be found by its UUID (activation maps %s onto the new one).\n",
+			why, pl->name);
+	else if (out == OUT_DESTINATION && rec.state == BLKJOB_META_STATE_RETIRED)
+		printf("%s: the old disk is retired (recorded on %s)\n",
+		       pl->name, meta);
 	blkjob_close(ctx);
 }
 
@@ -1102,8 +1130,10 @@ static int cmd_wrap(struct request *req, struct printer *p)
 	pr_string(p, PR_JSON, "command", NULL, "wrap");
 	pr_string(p, PR_JSON, "device", NULL, req->name);
 	pr_string(p, PR_JSON, "source", NULL, req->dev);
-	pr_string(p, PR_JSON, "metadata", NULL, req->meta);
-	pr_string(p, PR_JSON, "dm-uuid", NULL, uuid[0] ? uuid : NULL);
+	if (req->meta) {
+		pr_string(p, PR_JSON, "metadata", NULL, req->meta);
+		pr_string(p, PR_JSON, "dm-uuid", NULL, uuid);
+	}
 	pr_close_obj(p);
 	return EXIT_OK;
 }
@@ -1138,6 +1168,7 @@ static int cmd_restore(struct request *req, struct printer *p)
 	struct src s;
 	int ret;
 
+	pl.wipe_backup = req->wipe_backup;
 	ret = resolve_src(req->dev, &s);
 	if (!ret)
 		ret = plumb_read(&pl, s.name);
@@ -1219,6 +1250,7 @@ int run_dm_request(struct request *req, struct printer *p)
 			return fail(NULL, -ENOMEM);
 		l->req = req;
 		l->p = p;
+		l->pl.wipe_backup = req->wipe_backup;
 		l->ctx = open_ctx();
 		code = l->ctx ? cmd_live(l) : EXIT_FAIL;
 		if (l->ctx)

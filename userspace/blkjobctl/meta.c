@@ -71,6 +71,30 @@ static int meta_show(struct blkjob_ctx *ctx, struct printer *p,
 	return err ? fail(ctx, err) : EXIT_OK;
 }
 
+/* Someone else's data on it (a filesystem, a LUKS header, a PV): say so. */
+static bool foreign(const char *path)
+{
+	struct blkjob_wipe_result res = { 0 };
+	char msg[512];
+	bool found;
+
+	/* A dry run of the wipe: what libblkid would find, nothing erased. */
+	if (blkjob_wipe(path, NULL, BLKJOB_WIPE_DRY_RUN, &res)) {
+		blkjob_wipe_result_free(&res);
+		return false;	/* the kernel's format says why */
+	}
+	found = res.n;
+	if (found) {
+		snprintf(msg, sizeof(msg),
+			 "%s carries a %s signature%s%s; 'meta format METADEV force' overwrites it",
+			 path, res.sigs[0].type, res.sigs[0].uuid[0] ?
+			 " with UUID " : "", res.sigs[0].uuid);
+		report(msg, NULL);
+	}
+	blkjob_wipe_result_free(&res);
+	return found;
+}
+
 static int meta_format(struct blkjob_ctx *ctx, struct printer *p,
 		       const struct request *req)
 {
@@ -83,6 +107,8 @@ static int meta_format(struct blkjob_ctx *ctx, struct printer *p,
 		       NULL);
 		return EXIT_FAIL;
 	}
+	if (!req->force && foreign(req->meta))
+		return EXIT_FAIL;
 	err = blkjob_meta_format(ctx, req->meta, &mi);
 	if (err)
 		return fail(ctx, err);

@@ -76,8 +76,10 @@ void print_usage(FILE *fp)
 "           | monitor [-t]\n"
 "           | wait ID [status STATUS] [timeout SECONDS]\n"
 "           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete] [below-lvm]\n"
+"                    [wipe-backup DIR]\n"
 "           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
-"           | wrap DEV NAME [meta METADEV] | restore SRC [wait] [force]\n"
+"           | wrap DEV NAME [meta METADEV]\n"
+"           | restore SRC [wait] [force] [wipe-backup DIR]\n"
 "           | meta { format METADEV [force] | show METADEV | probe DEV }\n"
 "           | activate [METADEV...]\n"
 "           | help | version }\n"
@@ -401,9 +403,22 @@ static int parse_new(struct request *req, struct args *a)
 	return peek(a) ? unknown_arg(req, peek(a)) : 0;
 }
 
+/* "wipe-backup DIR": where the signatures a retired source loses go. */
+static int parse_wipe_backup(struct request *req, struct args *a)
+{
+	a->i++;
+	if (req->wipe_backup)
+		return usage_err(req, "'wipe-backup' given twice");
+	req->wipe_backup = next(a);
+	if (!req->wipe_backup)
+		return usage_err(req, "wipe-backup needs DIR");
+	return 1;
+}
+
 /*
- * Mirror only: "complete" (it implies waiting) and "below-lvm" (the
- * acknowledgement that moving an LVM volume leaves LVM's metadata behind).
+ * Mirror only: "complete" (it implies waiting), "below-lvm" (the
+ * acknowledgement that moving an LVM volume leaves LVM's metadata behind)
+ * and "wipe-backup DIR".
  */
 static int parse_mirror_flag(struct request *req, struct args *a)
 {
@@ -411,6 +426,8 @@ static int parse_mirror_flag(struct request *req, struct args *a)
 
 	if (req->cmd != CMD_MIRROR || !peek(a))
 		return 0;
+	if (is_kw(peek(a), "wipe-backup"))
+		return parse_wipe_backup(req, a);
 	if (is_kw(peek(a), "complete"))
 		flag = &req->complete;
 	else if (is_kw(peek(a), "below-lvm"))
@@ -428,7 +445,8 @@ static int parse_mirror_flag(struct request *req, struct args *a)
 static bool is_mirror_flag(const struct request *req, const char *w)
 {
 	return req->cmd == CMD_MIRROR &&
-	       (is_kw(w, "complete") || is_kw(w, "below-lvm"));
+	       (is_kw(w, "complete") || is_kw(w, "below-lvm") ||
+		is_kw(w, "wipe-backup"));
 }
 
 /* copy, mirror, backup: SOURCE TARGET [id ID] [JOB-OPTS] [wait] ... */
@@ -553,7 +571,13 @@ static int parse_restore(struct request *req, struct args *a)
 	req->dev = next(a);
 	if (!req->dev)
 		return usage_err(req, "restore needs SRC");
-	while ((w = next(a))) {
+	while ((w = peek(a))) {
+		if (is_kw(w, "wipe-backup")) {
+			if (parse_wipe_backup(req, a) < 0)
+				return -1;
+			continue;
+		}
+		a->i++;
 		if (is_kw(w, "force") && !req->force)
 			req->force = true;
 		else if (is_kw(w, "wait") && !req->wait)

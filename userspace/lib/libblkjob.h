@@ -399,6 +399,18 @@ int blkjob_record_move(struct blkjob_ctx *ctx, const char *meta,
 /* The move did not pivot and the device is back on its source: say so. */
 int blkjob_record_back(struct blkjob_ctx *ctx, const char *meta,
 		       struct blkjob_meta_dev *rec, char *why, size_t len);
+struct blkjob_wipe_result;
+/*
+ * The pivot is durable (state pivoted) and the device maps onto the
+ * destination alone: wipe the old disk's signatures (blkjob_wipe(), with
+ * @backup_dir if not NULL), so that nothing finds it by UUID any more,
+ * then commit state retired. @res says what was erased (free it with
+ * blkjob_wipe_result_free()). A record in another state is left alone
+ * (returns 0, nothing erased).
+ */
+int blkjob_record_retire(struct blkjob_ctx *ctx, const char *meta,
+			 struct blkjob_meta_dev *rec, const char *backup_dir,
+			 struct blkjob_wipe_result *res, char *why, size_t len);
 
 enum blkjob_act_outcome {
 	BLKJOB_ACT_CREATED,	/* made, mapped as recorded */

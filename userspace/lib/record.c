@@ -190,3 +190,36 @@ int blkjob_record_back(struct blkjob_ctx *ctx, const char *meta,
 			   strerror(-err));
 	return 0;
 }
+
+int blkjob_record_retire(struct blkjob_ctx *ctx, const char *meta,
+			 struct blkjob_meta_dev *rec, const char *backup_dir,
+			 struct blkjob_wipe_result *res, char *why, size_t len)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	struct stat a, b;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (rec->state != BLKJOB_META_STATE_PIVOTED)
+		return 0;
+	err = blkjob_ident_find(rec->source_id, src, sizeof(src));
+	if (err)
+		return say(why, len, err, "the old disk %s: %s", rec->source_id,
+			   err == -ENOENT ? "not found" :
+			   err == -EEXIST ? "found twice" : strerror(-err));
+	/* Never the disk the device now lives on, whatever sysfs says. */
+	if (!blkjob_ident_find(rec->dest_id, dst, sizeof(dst)) &&
+	    !stat(src, &a) && !stat(dst, &b) && a.st_rdev == b.st_rdev)
+		return say(why, len, -EINVAL,
+			   "%s is both the old and the new disk", src);
+	err = blkjob_wipe(src, backup_dir, 0, res);
+	if (err)
+		return say(why, len, err, "%s", res->errmsg);
+	rec->state = BLKJOB_META_STATE_RETIRED;
+	err = blkjob_meta_dev_set(ctx, meta, rec);
+	if (err)
+		return say(why, len, err, "%s: cannot record the retired source: %s",
+			   meta, blkjob_errmsg(ctx)[0] ? blkjob_errmsg(ctx) :
+			   strerror(-err));
+	return 0;
+}
