@@ -280,7 +280,7 @@ test_wrap() {
 	d=$(mkloop 8) || return 1
 	out=$("$ctl" -j wrap "$d" "$vol") || return 1
 	live_dm "$vol"
-	expect_eq "$out" "{\"command\":\"wrap\",\"device\":\"$vol\",\"source\":\"$d\"}" ||
+	expect_eq "$out" "{\"command\":\"wrap\",\"device\":\"$vol\",\"source\":\"$d\",\"metadata\":null,\"dm-uuid\":null}" ||
 		return 1
 	expect_table "$vol" "0 16384 linear $(devno "$d") 0" || return 1
 	[ -b "/dev/mapper/$vol" ] || die "no /dev/mapper/$vol" || return 1
