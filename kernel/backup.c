@@ -117,7 +117,7 @@ static int backup_map(void *priv, struct blkjob_dm_io *io, struct bio *bio)
 }
 
 static void backup_end_io(void *priv, struct blkjob_dm_io *io,
-			  blk_status_t status)
+			  blk_status_t *status)
 {
 }
 

@@ -103,13 +103,18 @@ struct blkjob_params {
  *	mutex; must only flag the request and wake the job.
  * @change: optional; job-change. Called under the job mutex.
  * @commit: optional; the transaction succeeded (from finalize).
- * @abort: optional; the transaction failed (from finalize).
+ * @abort: optional; the transaction failed or the job was cancelled after
+ *	its run (from finalize, or job-cancel in waiting or pending). A job
+ *	that keeps something to undo after its run (a mirror pivoted with
+ *	auto-finalize off) undoes it here and @commit makes it final.
  * @release: give the devices back; called once the job's run is over,
  *	just before it concludes, and again (harmlessly) before @free.
  * @free: free @job->priv; the job is going away.
  *
  * @commit, @abort and @release run in process context with the job mutex
- * held and must not call back into the job core.
+ * held and must not call back into the job core, except blkjob_set_note()
+ * from @abort. They may wait for the job's own I/O, never for anything
+ * that takes the job mutex.
  */
 struct blkjob_driver {
 	enum blkjob_job_type type;
@@ -297,6 +302,7 @@ enum blkjob_error_action blkjob_error_action(struct blkjob *job,
 					     int err);
 int blkjob_flush(struct blkjob *job, struct block_device *bdev);
 void blkjob_set_error(struct blkjob *job, const char *fmt, ...) __printf(2, 3);
+void blkjob_set_note(struct blkjob *job, const char *fmt, ...) __printf(2, 3);
 
 /* job.c: internals for txn.c */
 struct blkjob *blkjob_alloc(const struct blkjob_params *p,

@@ -8,7 +8,8 @@
  * job-new names the dm device as source and the destination leg as target.
  * With no job attached the target behaves like linear onto the source; an
  * attached job sees every bio through its hooks; once a mirror pivots,
- * every bio goes to the destination.
+ * every bio goes to the destination (and, while a mirror with auto-finalize
+ * off is pending, its writes to the source as well, through its hooks).
  *
  * Instances are found by the dev_t of their mapped device. A device may
  * have two tables at once (live and inactive); job-new attaches to the
@@ -49,7 +50,9 @@
  * @job: the attached job, until it has fully let go
  * @hooks: the attached job's hooks while it sees bios
  * @priv: their state
- * @pivoted: every bio goes to the destination
+ * @pivoted: the destination serves the device: every bio goes there
+ * @synced: pivoted, and the attached job keeps the source in sync (a
+ *	mirror pending with auto-finalize off); for the status line
  * @suspended: between presuspend and resume
  * @hold: new bios are parked on @held
  * @held: bios parked while @hold
@@ -74,6 +77,7 @@ struct blkjob_dm {
 	const struct blkjob_dm_hooks *hooks;
 	void *priv;
 	bool pivoted;
+	bool synced;
 	bool suspended;
 	bool hold;
 	struct bio_list held;
@@ -124,27 +128,29 @@ static void blkjob_dm_clone_end_io(struct bio *clone)
 	struct bio *bio = clone->bi_private;
 
 	if (clone->bi_status)
-		blkjob_dm_io(bio)->dst_err = true;
+		blkjob_dm_io(bio)->clone_status = clone->bi_status;
 	bio_put(clone);
 	/* Drops the count taken by bio_inc_remaining(). */
 	bio_endio(bio);
 }
 
 /**
- * blkjob_dm_clone_write() - write a bio to the destination as well
+ * blkjob_dm_clone_write() - write a bio to the other leg as well
  * @dm: the instance
- * @bio: a write already remapped to the source
+ * @bio: a write (or discard, write-zeroes) already remapped to one leg
+ * @dest: the clone goes to the destination (else the source)
  *
- * The bio completes once both writes have; its status is the source's, a
- * failed destination write only sets the per-bio @dst_err.
+ * The bio completes once both writes have; its status is that of the leg
+ * it was remapped to, a failed clone only sets the per-bio @clone_status.
  *
  * Context: the map hook (process); may sleep in a GFP_NOIO allocation.
  */
-void blkjob_dm_clone_write(struct blkjob_dm *dm, struct bio *bio)
+void blkjob_dm_clone_write(struct blkjob_dm *dm, struct bio *bio, bool dest)
 {
 	struct bio *clone;
 
-	clone = bio_alloc_clone(dm->dst->bdev, bio, GFP_NOIO, &dm->bs);
+	clone = bio_alloc_clone(dest ? dm->dst->bdev : dm->src->bdev, bio,
+				GFP_NOIO, &dm->bs);
 	clone->bi_end_io = blkjob_dm_clone_end_io;
 	clone->bi_private = bio;
 	bio_inc_remaining(bio);
@@ -184,7 +190,7 @@ static int blkjob_dm_route(struct blkjob_dm *dm, struct bio *bio)
 	io->hooks = hooks;
 	io->priv = priv;
 	io->kind = BLKJOB_DM_OTHER;
-	io->dst_err = false;
+	io->clone_status = BLK_STS_OK;
 	io->sector = bio->bi_iter.bi_sector;
 	io->sectors = bio_sectors(bio);
 	INIT_LIST_HEAD(&io->node);
@@ -226,7 +232,7 @@ static int blkjob_dm_end_io(struct dm_target *ti, struct bio *bio,
 
 	if (!io->hooks)
 		return DM_ENDIO_DONE;
-	io->hooks->end_io(io->priv, io, *error);
+	io->hooks->end_io(io->priv, io, error);
 	/* After this the job's state may go away: nothing of it is used. */
 	spin_lock_irqsave(&dm->lock, flags);
 	if (!--dm->users)
@@ -245,12 +251,13 @@ static void blkjob_dm_wait_users(struct blkjob_dm *dm)
  * blkjob_dm_hold() - park every new bio, wait for those in flight
  * @dm: the instance
  *
- * Used by a mirror to quiesce the device before its final copy. Parked
- * bios count as in flight for dm, so a dm suspend waits for them: the
- * caller must go on to blkjob_dm_unhold() or blkjob_dm_detach() without
- * waiting for anything but its own I/O.
+ * Used by a mirror to quiesce the device before its final copy, and
+ * before it goes back to its source. Parked bios count as in flight for
+ * dm, so a dm suspend waits for them: the caller must go on to
+ * blkjob_dm_unhold() or blkjob_dm_detach() without waiting for anything
+ * but its own I/O.
  *
- * Context: the job's kthread; sleeps.
+ * Context: process (the job's kthread, or its abort hook); sleeps.
  */
 void blkjob_dm_hold(struct blkjob_dm *dm)
 {
@@ -445,11 +452,13 @@ void blkjob_dm_set_hooks(struct blkjob_dm *dm,
 /**
  * blkjob_dm_detach() - let go of the instance
  * @dm: the instance
- * @pivot: from now on every bio goes to the destination
+ * @pivot: from now on every bio goes to the destination (else the source)
  *
  * Parked bios are routed again (to the destination after a pivot, else to
  * the source); then wait until the hooks have seen the last completion.
- * The job must not use @dm afterwards.
+ * The job must not use @dm afterwards. Only a job that pivoted with
+ * blkjob_dm_pivot_synced() may detach with @pivot false after a pivot,
+ * and only with every bio held: it goes back to the source.
  *
  * Context: process; sleeps.
  */
@@ -460,7 +469,8 @@ void blkjob_dm_detach(struct blkjob_dm *dm, bool pivot)
 	spin_lock_irq(&dm->lock);
 	dm->hooks = NULL;
 	dm->priv = NULL;
-	dm->pivoted |= pivot;
+	dm->pivoted = pivot;
+	dm->synced = false;
 	dm->hold = false;
 	held = dm->held;
 	bio_list_init(&dm->held);
@@ -474,6 +484,47 @@ void blkjob_dm_detach(struct blkjob_dm *dm, bool pivot)
 	dm->job = NULL;
 	wake_up(&dm->wq);
 	spin_unlock_irq(&dm->lock);
+}
+
+/**
+ * blkjob_dm_pivot_synced() - pivot, the job staying attached
+ * @dm: the instance, attached, every bio held (blkjob_dm_hold())
+ *
+ * The destination serves the device from now on, as after a pivot, but
+ * the job's hooks keep seeing every bio: a mirror with auto-finalize off
+ * sends its writes to the source too, until job-finalize (detach, pivot
+ * kept) or job-cancel (detach without the pivot) decides. The status line
+ * says `destination+source` until blkjob_dm_desync() or the detach. The
+ * caller releases the held bios with blkjob_dm_unhold().
+ *
+ * Context: process.
+ */
+void blkjob_dm_pivot_synced(struct blkjob_dm *dm)
+{
+	spin_lock_irq(&dm->lock);
+	dm->pivoted = true;
+	dm->synced = true;
+	spin_unlock_irq(&dm->lock);
+	blkjob_dm_event(dm);
+}
+
+/**
+ * blkjob_dm_desync() - the source is no longer kept in sync
+ * @dm: the instance, pivoted with blkjob_dm_pivot_synced()
+ *
+ * Only the status line changes (to `destination`); no dm event is raised
+ * here, as dm_table_event() sleeps: the caller raises one from process
+ * context.
+ *
+ * Context: any (the job's end_io hook).
+ */
+void blkjob_dm_desync(struct blkjob_dm *dm)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dm->lock, flags);
+	dm->synced = false;
+	spin_unlock_irqrestore(&dm->lock, flags);
 }
 
 /* Two different devices, no overlap (one the whole disk of the other). */
@@ -575,15 +626,8 @@ static void blkjob_dm_put_meta(struct dm_target *ti, struct blkjob_dm *dm)
 	dm_put_device(ti, dm->meta_dev);
 }
 
-/**
- * blkjob_dm_record_pivot() - make a pivot durable before it happens
- * @dm: the instance, quiesced (every bio held)
- *
- * Context: process; sleeps until the commit is durable.
- * Return: 0 (or no metadata device), or the commit's error: then the
- * instance must not pivot.
- */
-int blkjob_dm_record_pivot(struct blkjob_dm *dm)
+/* Commit @state to the device's record, if the table has one. */
+static int blkjob_dm_record(struct blkjob_dm *dm, u32 state)
 {
 	struct mapped_device *md = dm_table_get_md(dm->ti->table);
 	char uuid[DM_UUID_LEN];
@@ -596,8 +640,38 @@ int blkjob_dm_record_pivot(struct blkjob_dm *dm)
 	      blkjob_md_find(dm->meta, uuid, &rec);
 	if (err)
 		return err;
-	rec.state = BLKJOB_META_STATE_PIVOTED;
+	rec.state = state;
 	return blkjob_md_set(dm->meta, &rec);
+}
+
+/**
+ * blkjob_dm_record_pivot() - make a pivot durable before it happens
+ * @dm: the instance, quiesced (every bio held)
+ *
+ * Context: process; sleeps until the commit is durable.
+ * Return: 0 (or no metadata device), or the commit's error: then the
+ * instance must not pivot.
+ */
+int blkjob_dm_record_pivot(struct blkjob_dm *dm)
+{
+	return blkjob_dm_record(dm, BLKJOB_META_STATE_PIVOTED);
+}
+
+/**
+ * blkjob_dm_record_unpivot() - make a way back to the source durable
+ * @dm: the instance, pivoted with blkjob_dm_pivot_synced(), every bio held
+ *
+ * The record goes back to `moving`, which activation maps onto the source,
+ * before any bio goes to the source alone: a reboot after the way back
+ * must not find the device on a destination that lacks what came after.
+ *
+ * Context: process; sleeps until the commit is durable.
+ * Return: 0 (or no metadata device), or the commit's error: then the
+ * instance must stay on the destination.
+ */
+int blkjob_dm_record_unpivot(struct blkjob_dm *dm)
+{
+	return blkjob_dm_record(dm, BLKJOB_META_STATE_MOVING);
 }
 
 /*
@@ -813,12 +887,13 @@ static void blkjob_dm_status(struct dm_target *ti, status_type_t type,
 	u64 offset = 0, len = 0;
 	struct blkjob *job;
 	unsigned int sz = 0;
-	bool pivoted;
+	bool pivoted, synced;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
 		spin_lock_irq(&dm->lock);
 		pivoted = dm->pivoted;
+		synced = dm->synced;
 		job = dm->job;
 		if (job)
 			blkjob_get(job);
@@ -831,7 +906,8 @@ static void blkjob_dm_status(struct dm_target *ti, status_type_t type,
 			len = job->len;
 			spin_unlock(&job->lock);
 		}
-		DMEMIT("%s ", pivoted ? "destination" : "source");
+		DMEMIT("%s ", !pivoted ? "source" :
+			      synced ? "destination+source" : "destination");
 		if (job)
 			DMEMIT("%s %s %llu/%llu", job->id,
 			       blkjob_status_name(status),

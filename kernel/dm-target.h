@@ -22,6 +22,7 @@ enum blkjob_dm_kind {
 	BLKJOB_DM_OTHER,	/* read, flush: nothing to track */
 	BLKJOB_DM_WRITE,	/* changes the source only */
 	BLKJOB_DM_ACTIVE,	/* a write also cloned to the destination */
+	BLKJOB_DM_SOURCE,	/* pivoted: a write cloned to, or a flush of, the source */
 };
 
 /**
@@ -32,7 +33,8 @@ enum blkjob_dm_kind {
  * @sector: first sector (the bio's iterator has moved on at completion)
  * @sectors: length in sectors
  * @kind: &enum blkjob_dm_kind, set by the job's map hook
- * @dst_err: the clone to the destination failed
+ * @clone_status: how the clone to the other leg (blkjob_dm_clone_write())
+ *	ended, BLK_STS_OK when there was none
  */
 struct blkjob_dm_io {
 	const struct blkjob_dm_hooks *hooks;
@@ -41,7 +43,7 @@ struct blkjob_dm_io {
 	sector_t sector;
 	unsigned int sectors;
 	u8 kind;
-	bool dst_err;
+	blk_status_t clone_status;
 };
 
 /**
@@ -50,7 +52,10 @@ struct blkjob_dm_io {
  *	return DM_MAPIO_REMAPPED, or keep it and return DM_MAPIO_SUBMITTED
  *	(then resubmit it with blkjob_dm_submit()). Process context, may
  *	sleep in GFP_NOIO allocations only; never waits for other bios.
- * @end_io: the bio completed with @status; any context.
+ * @end_io: the bio completed with *@status; any context. The hook may
+ *	clear *@status: a failure of a leg that does not serve the device
+ *	(a flush of the source kept in sync after a pivot) is the job's
+ *	business, not the device's.
  *
  * Both run without the target's locks. The job's state stays valid until
  * every bio its @map saw has gone through @end_io: blkjob_dm_detach()
@@ -59,7 +64,7 @@ struct blkjob_dm_io {
 struct blkjob_dm_hooks {
 	int (*map)(void *priv, struct blkjob_dm_io *io, struct bio *bio);
 	void (*end_io)(void *priv, struct blkjob_dm_io *io,
-		       blk_status_t status);
+		       blk_status_t *status);
 };
 
 struct blkjob_dm *blkjob_dm_attach(struct blkjob *job,
@@ -68,14 +73,17 @@ struct blkjob_dm *blkjob_dm_attach(struct blkjob *job,
 void blkjob_dm_set_hooks(struct blkjob_dm *dm,
 			 const struct blkjob_dm_hooks *hooks, void *priv);
 void blkjob_dm_detach(struct blkjob_dm *dm, bool pivot);
+void blkjob_dm_pivot_synced(struct blkjob_dm *dm);
+void blkjob_dm_desync(struct blkjob_dm *dm);
 int blkjob_dm_record_pivot(struct blkjob_dm *dm);
+int blkjob_dm_record_unpivot(struct blkjob_dm *dm);
 struct block_device *blkjob_dm_bdev(struct blkjob_dm *dm, bool dest);
 u64 blkjob_dm_bytes(struct blkjob_dm *dm);
 void blkjob_dm_hold(struct blkjob_dm *dm);
 void blkjob_dm_unhold(struct blkjob_dm *dm);
 void blkjob_dm_event(struct blkjob_dm *dm);
 void blkjob_dm_remap(struct blkjob_dm *dm, struct bio *bio, bool dest);
-void blkjob_dm_clone_write(struct blkjob_dm *dm, struct bio *bio);
+void blkjob_dm_clone_write(struct blkjob_dm *dm, struct bio *bio, bool dest);
 void blkjob_dm_submit(struct bio *bio);
 bool blkjob_dm_flush_to_dest(struct bio *bio);
 

@@ -290,6 +290,29 @@ void blkjob_set_error(struct blkjob *job, const char *fmt, ...)
 }
 
 /**
+ * blkjob_set_note() - say what a finished job can no longer do
+ * @job: the job, whose run returns success and sets no error any more
+ * @fmt: printf format
+ *
+ * The text becomes the job's error, shown once the run is over while the
+ * job waits for its transaction or for job-finalize (a pending mirror
+ * whose source went stale: its move can no longer be undone), and kept if
+ * the job then aborts; a job that concludes successfully has no error.
+ * The job type's @abort may also set it, to say how the abort ended.
+ *
+ * Context: process; blkjob_mutex held.
+ */
+void blkjob_set_note(struct blkjob *job, const char *fmt, ...)
+{
+	va_list args;
+
+	lockdep_assert_held(&blkjob_mutex);
+	va_start(args, fmt);
+	vsnprintf(job->error, sizeof(job->error), fmt, args);
+	va_end(args);
+}
+
+/**
  * blkjob_set_status() - move a job to a new status
  * @job: the job
  * @status: the new status
@@ -793,8 +816,11 @@ void blkjob_finalize_one(struct blkjob *job)
 		blkjob_set_status(job, BLKJOB_JOB_STATUS_ABORTING);
 		if (drv->abort)
 			drv->abort(job);
-	} else if (drv->commit) {
-		drv->commit(job);
+	} else {
+		/* A note (blkjob_set_note()) does not outlive success. */
+		job->error[0] = '\0';
+		if (drv->commit)
+			drv->commit(job);
 	}
 	drv->release(job);
 
@@ -1087,8 +1113,11 @@ void blkjob_resume_internal(struct blkjob *job)
  * blkjob_cancel_internal() - force-cancel a job on behalf of the kernel
  * @job: the job, registered or not yet
  *
- * Unlike job-cancel this needs no particular status: a job whose run is
- * over is left alone, one not yet started ends as soon as it starts.
+ * Unlike job-cancel this needs no particular status: one not yet started
+ * ends as soon as it starts. A job whose run is over but which waits for
+ * its transaction or for job-finalize is aborted now, as job-cancel would
+ * (a pending mirror with auto-finalize off still holds its dm instance
+ * until its abort); a job that is aborting or concluded is left alone.
  *
  * Context: process; takes blkjob_mutex.
  */
@@ -1097,6 +1126,9 @@ void blkjob_cancel_internal(struct blkjob *job)
 	mutex_lock(&blkjob_mutex);
 	if (!job->finished)
 		blkjob_cancel_async(job, true);
+	else if (job->status == BLKJOB_JOB_STATUS_WAITING ||
+		 job->status == BLKJOB_JOB_STATUS_PENDING)
+		blkjob_cancel_locked(job, true);
 	mutex_unlock(&blkjob_mutex);
 }
 

@@ -39,6 +39,14 @@
  * those in flight drain; what is still dirty is copied, the destination is
  * flushed, and the target pivots (complete) or lets go (cancel); parked
  * bios then go to the leg that now serves the device.
+ *
+ * With auto-finalize off, job-complete pivots but the job keeps the source
+ * until job-finalize: the destination serves the device, and every write
+ * also goes to the source, synchronously, so that job-cancel in pending
+ * can go back to the source with nothing lost (mirror_unpivot()). The
+ * hooks stay attached for that and the bitmap is no longer used: both legs
+ * get every write. A failed write (or flush) of the source makes it stale;
+ * from then on it gets nothing, and a cancel keeps the destination.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +56,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "blkjob.h"
 #include "chunk.h"
@@ -72,6 +81,15 @@
  * @write_blocking: copy-mode; changed under @lock, read locklessly by map
  * @kick: new dirty bits since the kthread last looked; lockless
  * @complete: job-complete was requested; lockless
+ * @reversible: auto-finalize off: job-complete keeps the source in sync
+ *	until job-finalize or job-cancel
+ * @pivoted: pivoted with the source kept in sync, still attached; set
+ *	with every bio held, read locklessly by map
+ * @stale: a write or flush of the source failed since (under @lock, read
+ *	locklessly by map): the source gets nothing more
+ * @stale_err: that failure's error (under @lock)
+ * @stale_flush: it was a flush (under @lock)
+ * @stale_work: says so on the job and raises a dm event, in process context
  * @cursor: where the copier looks for dirty granules next; kthread only
  * @ready: the job became ready; kthread only
  * @failures: copies that failed; kthread only
@@ -96,6 +114,12 @@ struct mirror {
 
 	bool kick;
 	bool complete;
+	bool reversible;
+	bool pivoted;
+	bool stale;
+	int stale_err;
+	bool stale_flush;
+	struct work_struct stale_work;
 
 	unsigned long cursor;
 	bool ready;
@@ -136,12 +160,42 @@ static bool mirror_overlaps(struct mirror *m, struct blkjob_dm_io *io,
 	return g >= first && g <= last;
 }
 
+/*
+ * Pivoted, the source kept in sync: reads go to the destination, writes
+ * to both legs (acknowledged once both completed, with the destination's
+ * status), flushes to both (dm sends one per leg). A stale source gets
+ * nothing: its flush goes to the destination twice.
+ */
+static int mirror_map_pivoted(struct mirror *m, struct blkjob_dm_io *io,
+			      struct bio *bio)
+{
+	bool stale = READ_ONCE(m->stale);
+	bool dest;
+
+	if (!io->sectors) {
+		dest = stale || blkjob_dm_flush_to_dest(bio);
+		blkjob_dm_remap(m->dm, bio, dest);
+		if (!dest)
+			io->kind = BLKJOB_DM_SOURCE;
+		return DM_MAPIO_REMAPPED;
+	}
+	blkjob_dm_remap(m->dm, bio, true);
+	if (!op_is_write(bio_op(bio)) || stale)
+		return DM_MAPIO_REMAPPED;
+	/* Discards and write-zeroes too: the legs must read the same. */
+	io->kind = BLKJOB_DM_SOURCE;
+	blkjob_dm_clone_write(m->dm, bio, false);
+	return DM_MAPIO_REMAPPED;
+}
+
 static int mirror_map(void *priv, struct blkjob_dm_io *io, struct bio *bio)
 {
 	struct mirror *m = priv;
 	struct blkjob_chunk *ch;
 	unsigned long flags;
 
+	if (READ_ONCE(m->pivoted))
+		return mirror_map_pivoted(m, io, bio);
 	if (!io->sectors) {
 		/* An empty flush; dm sends one per leg. */
 		blkjob_dm_remap(m->dm, bio, blkjob_dm_flush_to_dest(bio));
@@ -162,24 +216,84 @@ static int mirror_map(void *priv, struct blkjob_dm_io *io, struct bio *bio)
 		if (mirror_overlaps(m, io, ch->index))
 			ch->tainted = true;
 	spin_unlock_irqrestore(&m->lock, flags);
-	blkjob_dm_clone_write(m->dm, bio);
+	blkjob_dm_clone_write(m->dm, bio, true);
 	return DM_MAPIO_REMAPPED;
+}
+
+/*
+ * A write or flush of the source kept in sync failed: the source is stale
+ * and the move can no longer be undone. The first failure is the one
+ * reported. Any context.
+ */
+static void mirror_source_failed(struct mirror *m, int err, bool flush)
+{
+	unsigned long flags;
+	bool first;
+
+	spin_lock_irqsave(&m->lock, flags);
+	first = !m->stale;
+	if (first) {
+		m->stale_err = err;
+		m->stale_flush = flush;
+		WRITE_ONCE(m->stale, true);
+	}
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (!first)
+		return;
+	blkjob_dm_desync(m->dm);
+	schedule_work(&m->stale_work);
+}
+
+/*
+ * The job's error says the source is stale while it is pending; the dm
+ * event tells watchers of the status line, which now shows `destination`.
+ * Nothing once the job let go (finalized or cancelled, under the mutex).
+ */
+static void mirror_stale_work(struct work_struct *work)
+{
+	struct mirror *m = container_of(work, struct mirror, stale_work);
+
+	mutex_lock(&blkjob_mutex);
+	if (m->dm) {
+		pr_warn("job '%s': source %s error %d: the move can no longer be undone\n",
+			m->job->id, m->stale_flush ? "flush" : "write",
+			m->stale_err);
+		blkjob_set_note(m->job,
+				"source %s error %d: the move cannot be undone",
+				m->stale_flush ? "flush" : "write",
+				m->stale_err);
+		blkjob_dm_event(m->dm);
+	}
+	mutex_unlock(&blkjob_mutex);
 }
 
 /* Any context: a write's completion dirties what it wrote (see above). */
 static void mirror_end_io(void *priv, struct blkjob_dm_io *io,
-			  blk_status_t status)
+			  blk_status_t *status)
 {
 	struct mirror *m = priv;
 	unsigned long first, last, flags;
 
 	if (io->kind == BLKJOB_DM_OTHER)
 		return;
+	if (io->kind == BLKJOB_DM_SOURCE) {
+		if (!io->sectors && *status) {
+			/* The source's flush: not the device's business. */
+			mirror_source_failed(m, blk_status_to_errno(*status),
+					     true);
+			*status = BLK_STS_OK;
+		} else if (io->clone_status) {
+			mirror_source_failed(m,
+					     blk_status_to_errno(io->clone_status),
+					     false);
+		}
+		return;
+	}
 	mirror_range(m, io, &first, &last);
 	spin_lock_irqsave(&m->lock, flags);
 	if (io->kind == BLKJOB_DM_ACTIVE) {
 		list_del(&io->node);
-		if (!status && !io->dst_err)
+		if (!*status && !io->clone_status)
 			goto unlock;
 		WRITE_ONCE(m->job->actively_synced, false);
 	}
@@ -435,6 +549,13 @@ static int mirror_finish(struct mirror *m)
 		blkjob_dm_unhold(m->dm);
 		return -EAGAIN;
 	}
+	if (pivot && m->reversible) {
+		/* Before the held bios are mapped again: they go to both. */
+		WRITE_ONCE(m->pivoted, true);
+		blkjob_dm_pivot_synced(m->dm);
+		blkjob_dm_unhold(m->dm);
+		return 0;
+	}
 	blkjob_dm_detach(m->dm, pivot);
 	m->dm = NULL;
 	return 0;
@@ -510,6 +631,7 @@ static int mirror_alloc(struct mirror *m, const struct blkjob_params *p,
 
 static void mirror_free_state(struct mirror *m)
 {
+	flush_work(&m->stale_work);
 	blkjob_pool_destroy(&m->pool);
 	kvfree(m->dirty);
 	kfree(m);
@@ -537,6 +659,8 @@ static int mirror_create(struct blkjob *job, const struct blkjob_params *p,
 	if (!m)
 		return -ENOMEM;
 	m->job = job;
+	m->reversible = !p->auto_finalize;
+	INIT_WORK(&m->stale_work, mirror_stale_work);
 	spin_lock_init(&m->lock);
 	INIT_LIST_HEAD(&m->copying);
 	INIT_LIST_HEAD(&m->active);
@@ -599,13 +723,79 @@ static int mirror_change(struct blkjob *job, enum blkjob_copy_mode mode,
 	return 0;
 }
 
-/* Only for a job that never ran: a run detaches before it returns. */
+/* job-finalize: a job still attached lets go of the source, pivot kept. */
+static void mirror_commit(struct blkjob *job)
+{
+	struct mirror *m = job->priv;
+
+	if (!m->dm)
+		return;
+	blkjob_dm_detach(m->dm, true);
+	m->dm = NULL;
+}
+
+/*
+ * job-cancel (or a failed transaction) while pivoted with the source kept
+ * in sync: back to the source, nothing lost. Every bio is held and those
+ * in flight drain, so the source has every write the destination has; the
+ * source is flushed, and a metadata record says "moving" again, before any
+ * bio goes to the source alone. A stale source, or a record that cannot be
+ * written (a reboot would map the device onto the destination), keeps the
+ * destination instead, and the job's error says so.
+ */
+static void mirror_unpivot(struct mirror *m)
+{
+	struct blkjob_dm *dm = m->dm;
+	int err;
+
+	blkjob_dm_hold(dm);
+	/* Drained: @stale and its error no longer change. */
+	if (!m->stale) {
+		err = blkdev_issue_flush(m->src);
+		if (err)
+			mirror_source_failed(m, err, true);
+	}
+	if (m->stale) {
+		blkjob_set_note(m->job,
+				"source %s error %d: cancel keeps the destination",
+				m->stale_flush ? "flush" : "write",
+				m->stale_err);
+		blkjob_dm_detach(dm, true);
+		return;
+	}
+	err = blkjob_dm_record_unpivot(dm);
+	if (err) {
+		blkjob_set_note(m->job,
+				"cannot record the way back (%d): kept the destination",
+				err);
+		blkjob_dm_detach(dm, true);
+		return;
+	}
+	blkjob_dm_detach(dm, false);
+}
+
+static void mirror_abort(struct blkjob *job)
+{
+	struct mirror *m = job->priv;
+
+	if (!m->dm)
+		return;
+	mirror_unpivot(m);
+	m->dm = NULL;
+}
+
+/*
+ * A run detaches before it returns, except after a pivot with the source
+ * kept in sync, which commit or abort ends first: so only for a job that
+ * never ran (or, should it ever get here still pivoted, the pivot stays:
+ * the destination has everything).
+ */
 static void mirror_release(struct blkjob *job)
 {
 	struct mirror *m = job->priv;
 
 	if (m && m->dm) {
-		blkjob_dm_detach(m->dm, false);
+		blkjob_dm_detach(m->dm, m->pivoted);
 		m->dm = NULL;
 	}
 }
@@ -623,6 +813,8 @@ const struct blkjob_driver blkjob_mirror_driver = {
 	.run		= mirror_run,
 	.complete	= mirror_complete,
 	.change		= mirror_change,
+	.commit		= mirror_commit,
+	.abort		= mirror_abort,
 	.release	= mirror_release,
 	.free		= mirror_free,
 };

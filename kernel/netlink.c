@@ -140,8 +140,11 @@ static int blkjob_nl_fill(struct sk_buff *skb, struct blkjob *job)
 	    nla_put_u8(skb, BLKJOB_A_JOB_ACTIVELY_SYNCED,
 		       READ_ONCE(job->actively_synced)))
 		return -EMSGSIZE;
-	/* Set once the run is over; never written after that. */
-	if (job->finished && job->ret &&
+	/*
+	 * Set once the run is over, if it failed; a job waiting or pending
+	 * may carry a note (blkjob_set_note()), cleared if it then succeeds.
+	 */
+	if (job->finished && job->error[0] &&
 	    nla_put_string(skb, BLKJOB_A_JOB_ERROR, job->error))
 		return -EMSGSIZE;
 	return 0;

@@ -133,7 +133,8 @@ struct plumb {
 	struct bjdm_table live;
 	bool blkjob;			/* the live table is our target */
 	dev_t src_dev, dst_dev;		/* its legs */
-	char leg[16];			/* "source" or "destination" */
+	char leg[24];			/* "source", "destination" or
+					   "destination+source" */
 	char job_id[BLKJOB_ID_LEN];	/* "-" when none */
 	char job_status[32];
 	uint64_t done, total;
@@ -170,7 +171,7 @@ static bool parse_devno(const char *s, dev_t *out)
 /* The blkjob target's table and status lines (dm-target.md). */
 static int read_blkjob(struct plumb *pl)
 {
-	char src[64], dst[64], meta[64], leg[16], id[BLKJOB_ID_LEN], st[32];
+	char src[64], dst[64], meta[64], leg[24], id[BLKJOB_ID_LEN], st[32];
 	struct bjdm_table s;
 	int n, ret;
 
@@ -186,7 +187,7 @@ static int read_blkjob(struct plumb *pl)
 		return dm_fail("%s: cannot read its status", pl->name);
 	ret = 0;
 	if (s.n != 1 || strcmp(s.seg[0].type, TARGET_TYPE) ||
-	    sscanf(s.seg[0].params, "%15s %63s %31s %" SCNu64 "/%" SCNu64,
+	    sscanf(s.seg[0].params, "%23s %63s %31s %" SCNu64 "/%" SCNu64,
 		   leg, id, st, &pl->done, &pl->total) != 5)
 		ret = err_msg("%s: unexpected blkjob status '%s'", pl->name,
 			      s.n ? s.seg[0].params : "");
@@ -231,6 +232,16 @@ static bool job_active(const struct plumb *pl)
 	return pl->blkjob && strcmp(pl->job_id, "-") &&
 	       strcmp(pl->job_status, "concluded") &&
 	       strcmp(pl->job_status, "null");
+}
+
+/*
+ * A mirror with auto-finalize off, completed: NAME runs on DST and the job
+ * keeps SRC in sync until it is finalized or cancelled. It is still
+ * attached (active) and only the job can let go.
+ */
+static bool job_pending(const struct plumb *pl)
+{
+	return job_active(pl) && !strcmp(pl->job_status, "pending");
 }
 
 /* ------------------------------------------------------------------ */
@@ -508,10 +519,40 @@ static void record_outcome(struct plumb *pl, enum outcome out)
 	blkjob_close(ctx);
 }
 
+static int wait_detached(struct plumb *pl);
+
+/*
+ * 'restore force' of a pending mirror: a table reload would put NAME on a
+ * leg chosen from a status line that may be stale by then (the source can
+ * go stale at any moment), so cancel the job instead: it goes back to the
+ * source if the source is complete, else stays on the destination, and
+ * the leg it leaves decides the retired table.
+ */
+static int cancel_pending(struct plumb *pl)
+{
+	struct blkjob_ctx *ctx;
+	int err;
+
+	ctx = blkjob_open();
+	if (!ctx)
+		return err_msg("cannot reach the blkjob module: %s",
+			       strerror(errno));
+	err = blkjob_job_cancel(ctx, pl->job_id, false);
+	if (err && err != -ENOENT) {
+		err_msg("cannot cancel job '%s': %s", pl->job_id,
+			blkjob_errmsg(ctx)[0] ? blkjob_errmsg(ctx) :
+			strerror(-err));
+		blkjob_close(ctx);
+		return EXIT_FAIL;
+	}
+	blkjob_close(ctx);
+	return wait_detached(pl);
+}
+
 /*
  * Bring pl->name back to a mapping with no blkjob in it, from whatever
  * state the plumbing is in. @force: even with a job still at work (the
- * table reload force-cancels it).
+ * table reload force-cancels it; a pending mirror is cancelled first).
  */
 static int restore_plumbing(struct plumb *pl, bool force,
 			    enum outcome *out)
@@ -520,6 +561,17 @@ static int restore_plumbing(struct plumb *pl, bool force,
 	int ret;
 
 	*out = OUT_NONE;
+	if (pl->blkjob && job_pending(pl) && !force) {
+		*out = OUT_BLKJOB;
+		return err_msg("job '%s' is pending on %s, which runs on its destination with the source kept in sync; 'blkjobctl finalize %s' keeps the destination, 'blkjobctl cancel %s' goes back (or use 'restore %s force', which cancels)",
+			       pl->job_id, pl->name, pl->job_id, pl->job_id,
+			       pl->name);
+	}
+	if (pl->blkjob && job_pending(pl)) {
+		ret = cancel_pending(pl);
+		if (ret)
+			return ret;
+	}
 	if (pl->blkjob && job_active(pl) && !force) {
 		*out = OUT_BLKJOB;
 		return err_msg("job '%s' is still %s on %s; wait for it, cancel it, or use 'restore %s force'",
@@ -850,6 +902,7 @@ static void say_outcome(struct live *l, enum outcome out)
 }
 
 static int wait_detached(struct plumb *pl);
+static int wait_pending(struct plumb *pl);
 
 /* Retire the plumbing after the job ended, and say so. */
 static int finish_live(struct live *l, int code)
@@ -879,6 +932,39 @@ static int left_running(struct live *l)
 		"%s keeps running on %s: 'blkjobctl wait %s', 'complete %s' or 'cancel %s', then 'blkjobctl restore %s'.\n",
 		id, l->pl.name, id, id, id, l->pl.name);
 	return EXIT_FAIL;
+}
+
+/*
+ * Completed with auto-finalize off: the job is pending, NAME runs on DST,
+ * the old disk is kept in sync. The plumbing stays for finalize or cancel.
+ */
+static int say_pending(struct live *l)
+{
+	const char *id = l->req->params.id;
+	char src[PATH_MAX];
+
+	/* The helper by its name, not as /dev/dm-N. */
+	if (l->pl.hinfo.exists &&
+	    makedev(l->pl.hinfo.major, l->pl.hinfo.minor) == l->pl.src_dev)
+		snprintf(src, sizeof(src), "/dev/mapper/%s", l->pl.helper);
+	else if (blkjob_dev_path(l->pl.src_dev, src, sizeof(src)))
+		snprintf(src, sizeof(src), "%u:%u", major(l->pl.src_dev),
+			 minor(l->pl.src_dev));
+	pr_text(l->p, "%s: pending; %s now runs on %s, with %s kept in sync. 'blkjobctl finalize %s' retires %s, 'blkjobctl cancel %s' goes back to it; then 'blkjobctl restore %s'\n",
+		id, l->pl.name, l->dst_path, src, id, src, id, l->pl.name);
+	if (!l->req->quiet) {
+		/* The job as it is now, not as it was when ready. */
+		blkjob_job_get(l->ctx, id, &l->job);
+		print_live(l, OUT_BLKJOB, false);
+	}
+	return EXIT_OK;
+}
+
+/* mirror ... auto-finalize off: complete pivots, the job then pends. */
+static bool pends(const struct request *req)
+{
+	return BLKJOB_HAS(req->params.present, BLKJOB_A_JOB_AUTO_FINALIZE) &&
+	       !req->params.auto_finalize;
 }
 
 static int wait_live(struct live *l)
@@ -916,8 +1002,15 @@ static int wait_live(struct live *l)
 	 * could see it: follow the target's status, which shows the job
 	 * until it detaches, then the leg tells whether it pivoted.
 	 */
-	if (wait_detached(&l->pl))
+	if (pends(req)) {
+		if (wait_pending(&l->pl))
+			return left_running(l);
+		if (job_pending(&l->pl))
+			return say_pending(l);
+		/* It ended instead (the pivot failed): retire as usual. */
+	} else if (wait_detached(&l->pl)) {
 		return left_running(l);
+	}
 	return finish_live(l, strcmp(l->pl.leg, "destination") ?
 			      EXIT_FAIL : EXIT_OK);
 }
@@ -1139,10 +1232,11 @@ static int cmd_wrap(struct request *req, struct printer *p)
 }
 
 /*
- * restore ... wait: until the attached job has ended, from the target's
- * status (the job itself may be dismissed before anyone can ask it).
+ * Until the attached job has ended (or, with @pending, pends), from the
+ * target's status (the job itself may be dismissed before anyone can ask
+ * it).
  */
-static int wait_detached(struct plumb *pl)
+static int follow_job(struct plumb *pl, bool pending)
 {
 	char name[DM_NAME_LEN];
 	int ret = 0;
@@ -1151,7 +1245,7 @@ static int wait_detached(struct plumb *pl)
 	catch_signals();
 	/* What we last read may predate the job: read the status afresh. */
 	ret = plumb_read(pl, name);
-	while (!ret && job_active(pl)) {
+	while (!ret && job_active(pl) && !(pending && job_pending(pl))) {
 		if (interrupted)
 			return err_msg("interrupted; job '%s' goes on",
 				       pl->job_id);
@@ -1159,6 +1253,18 @@ static int wait_detached(struct plumb *pl)
 		ret = plumb_read(pl, name);
 	}
 	return ret;
+}
+
+/* restore ... wait: until the attached job has ended. */
+static int wait_detached(struct plumb *pl)
+{
+	return follow_job(pl, false);
+}
+
+/* mirror ... auto-finalize off wait complete: until it pends, or ends. */
+static int wait_pending(struct plumb *pl)
+{
+	return follow_job(pl, true);
 }
 
 static int cmd_restore(struct request *req, struct printer *p)

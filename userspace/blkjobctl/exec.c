@@ -257,7 +257,18 @@ static void merge(struct waiter *w, const struct blkjob_job *j)
 	struct blkjob_job *m = &w->job;
 	uint64_t had = m->present;
 	char error[sizeof(m->error)];
+	bool note;
 
+	/*
+	 * A job waiting or pending may carry an error that is only a note
+	 * (a pending mirror whose source went stale); it goes if the job
+	 * then moves on without one (finalized).
+	 */
+	note = BLKJOB_HAS(had, BLKJOB_A_JOB_STATUS) &&
+	       (m->status == BLKJOB_JOB_STATUS_WAITING ||
+		m->status == BLKJOB_JOB_STATUS_PENDING) &&
+	       BLKJOB_HAS(j->present, BLKJOB_A_JOB_STATUS) &&
+	       j->status != m->status;
 	memcpy(error, m->error, sizeof(error));
 	if (j->present == (j->present | had)) {
 		*m = *j;	/* carries everything we knew: take it all */
@@ -288,9 +299,12 @@ static void merge(struct waiter *w, const struct blkjob_job *j)
 	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_ERROR)) {
 		memcpy(m->error, j->error, sizeof(m->error));
 		m->present |= BLKJOB_F(BLKJOB_A_JOB_ERROR);
-	} else if (error[0]) {
+	} else if (error[0] && !note) {
 		memcpy(m->error, error, sizeof(m->error));
 		m->present |= BLKJOB_F(BLKJOB_A_JOB_ERROR);
+	} else if (note) {
+		m->error[0] = '\0';
+		had &= ~BLKJOB_F(BLKJOB_A_JOB_ERROR);
 	}
 	m->present |= had;
 	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_STATUS) &&
