@@ -29,6 +29,26 @@ mkloop() {
 	echo "$dev"
 }
 
+# member NAME MiB: a dm device with a uuid (a stable identity, which a
+# loop device alone lacks) over a fresh loop device; prints its path.
+member() {
+	local l
+	l=$(mkloop "$2") || return 1
+	dmsetup create "$1" --uuid "TEST-$1" \
+		--table "0 $(($2 * 2048)) linear $(devno "$l") 0" || return 1
+	live_dm "$1"
+	dmsetup mknodes "$1"
+	echo "/dev/mapper/$1"
+}
+
+# show_field METADEV FIELD: one scalar of 'blkjobctl -j meta show' (the
+# first match).
+show_field() {
+	"$ctl" -j meta show "$1" |
+		sed -n "s/.*\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\).*/\\1/p" |
+		head -n 1 | tr -d '"'
+}
+
 devno() { printf '%d:%d' "0x$(stat -c %t "$1")" "0x$(stat -c %T "$1")"; }
 
 # mkfs_mount DEV DIR: ext4 that does no lazy background writes.

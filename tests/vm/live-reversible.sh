@@ -20,24 +20,6 @@ sum_dev() { dd if="$1" iflag=direct bs=1M count=$MB status=none | sha256sum | cu
 # The leg in NAME's target status: source, destination, destination+source.
 leg() { bj_status "$1" | cut -d' ' -f1; }
 
-# member NAME MiB: a dm device with a uuid (a stable identity) over a loop.
-member() {
-	local l
-	l=$(mkloop "$2") || return 1
-	dmsetup create "$1" --uuid "TEST-$1" \
-		--table "0 $(($2 * 2048)) linear $(devno "$l") 0" || return 1
-	live_dm "$1"
-	dmsetup mknodes "$1"
-	echo "/dev/mapper/$1"
-}
-
-# show_field METADEV FIELD: from 'meta show -j' (first match).
-show_field() {
-	"$ctl" -j meta show "$1" |
-		sed -n "s/.*\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\).*/\\1/p" |
-		head -n 1 | tr -d '"'
-}
-
 # pend VOL DST ID [OPTS...]: 'mirror ... auto-finalize off wait complete'
 # returns once the job pends, the device on DST with the source in sync.
 pend() {

@@ -10,25 +10,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/live.sh"
 trap live_cleanup EXIT
 
-# member NAME MiB: a dm device with a uuid (a stable identity) over a
-# fresh loop device; loops alone say nothing stable about themselves.
-member() {
-	local l
-	l=$(mkloop "$2") || return 1
-	dmsetup create "$1" --uuid "TEST-$1" \
-		--table "0 $(($2 * 2048)) linear $(devno "$l") 0" || return 1
-	live_dm "$1"
-	dmsetup mknodes "$1"
-	echo "/dev/mapper/$1"
-}
-
-# show_field METADEV FIELD: from 'meta show -j' (first match).
-show_field() {
-	"$ctl" -j meta show "$1" |
-		sed -n "s/.*\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\).*/\\1/p" |
-		head -n 1 | tr -d '"'
-}
-
 # refused_show METADEV WANT: meta show fails, saying WANT.
 refused_show() {
 	local out rc
