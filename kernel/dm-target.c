@@ -658,6 +658,30 @@ int blkjob_dm_record_pivot(struct blkjob_dm *dm)
 }
 
 /**
+ * blkjob_dm_src_shared() - whether another mapped device holds the source
+ * @dm: the instance, quiesced (every bio held)
+ *
+ * A move beneath dm devices (a PV's LVs, a crypt mapping) reloads each of
+ * them onto this device. One reloaded since onto the source itself (a
+ * 'dmsetup reload', 'lvchange --refresh') writes there alone, and the
+ * destination lacks those writes: pivoting would lose them. dm claims a
+ * device once per mapped device, so a second claim is such a bypass. A
+ * claim counts once in a partition's bd_holders and twice in a whole
+ * device's (the claim of the whole and of itself, block/bdev.c).
+ *
+ * Context: any. A snapshot: a holder that comes after it writes to the
+ * source alone, which is why userspace wipes a retired source only when
+ * nothing holds it any more.
+ * Return: true when the source has another holder.
+ */
+bool blkjob_dm_src_shared(struct blkjob_dm *dm)
+{
+	struct block_device *bdev = dm->src->bdev;
+
+	return READ_ONCE(bdev->bd_holders) > (bdev_is_partition(bdev) ? 1 : 2);
+}
+
+/**
  * blkjob_dm_record_unpivot() - make a way back to the source durable
  * @dm: the instance, pivoted with blkjob_dm_pivot_synced(), every bio held
  *

@@ -76,6 +76,7 @@ void blkjob_dm_detach(struct blkjob_dm *dm, bool pivot);
 void blkjob_dm_pivot_synced(struct blkjob_dm *dm);
 void blkjob_dm_desync(struct blkjob_dm *dm);
 int blkjob_dm_record_pivot(struct blkjob_dm *dm);
+bool blkjob_dm_src_shared(struct blkjob_dm *dm);
 int blkjob_dm_record_unpivot(struct blkjob_dm *dm);
 struct block_device *blkjob_dm_bdev(struct blkjob_dm *dm, bool dest);
 u64 blkjob_dm_bytes(struct blkjob_dm *dm);

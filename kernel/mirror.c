@@ -487,6 +487,21 @@ static void mirror_record_failed(struct mirror *m, int err)
 	m->failures++;
 }
 
+/* Another device writes to the source alone: the pivot would lose that. */
+static bool mirror_bypassed(struct mirror *m)
+{
+	if (!blkjob_dm_src_shared(m->dm))
+		return false;
+	if (!m->error) {
+		m->error = -EBUSY;
+		/* A table reloaded onto the source bypasses the move. */
+		blkjob_set_error(m->job,
+				 "another device holds the source: not pivoting");
+	}
+	m->failures++;
+	return true;
+}
+
 /* Clean with nothing in flight: ready the first time. */
 static void mirror_converged(struct mirror *m)
 {
@@ -539,6 +554,10 @@ static int mirror_finish(struct mirror *m)
 	}
 	err = blkdev_issue_flush(m->dst);
 	if (err && mirror_flush_failed(m, err)) {
+		blkjob_dm_unhold(m->dm);
+		return -EAGAIN;
+	}
+	if (pivot && mirror_bypassed(m)) {
 		blkjob_dm_unhold(m->dm);
 		return -EAGAIN;
 	}

@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# A mirror only takes a dm device whose table maps one device linearly: on
-# any other target it would move what the target presents and pivot to a
-# linear map, dropping the layer (a crypt target's plaintext onto the
-# destination). Refused before anything changes: the message names the
-# device and the target, the table is as it was, no helper device, the
-# destination untouched and free.
+# A mirror takes a dm device whose table maps one device linearly, and goes
+# beneath one whose targets present their device's bytes as stored (crypt:
+# live-beneath.sh). Any other would move what the target presents and pivot
+# to a linear map, dropping the layer, or lose its state. Refused before
+# anything changes: the message names the device and the target, the table
+# is as it was, no helper device, the destination untouched and free.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 . "$top/tests/lib/live.sh"
@@ -35,11 +35,12 @@ refused() {
 		die "destination held: $(ls "/sys/class/block/$(basename "$dst")/holders")"
 }
 
-# One device under a target that is not linear (delay, like crypt).
+# One device under a target that keeps state about it elsewhere.
 test_single_device_target() {
 	local d
 	d=$(mkloop 16) || return 1
-	refused bjs-delay "0 32768 delay $(devno "$d") 0 0" "'delay' target"
+	refused bjs-origin "0 32768 snapshot-origin $(devno "$d")" \
+		"'snapshot-origin' target"
 }
 
 test_striped() {
@@ -78,7 +79,7 @@ test_segments_one_device() {
 }
 
 ktap_plan 4
-ktap_run "mirror refuses a non-linear single-device target (delay)" \
+ktap_run "mirror refuses a stateful single-device target (snapshot-origin)" \
 	test_single_device_target
 ktap_run "mirror refuses a striped table" test_striped
 ktap_run "mirror refuses a table that spans two devices" test_two_devices

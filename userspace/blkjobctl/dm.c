@@ -19,8 +19,13 @@
  *
  * A plain device nobody holds gets a temporary dm device in front of it,
  * "blkjob-<kernel name>" (uuid BLKJOB-TMP-...), that maps through the target
- * directly; retiring it removes that device. A plain device in use cannot
- * be re-routed and is refused.
+ * directly; retiring it removes that device. A device that dm devices hold
+ * (a PV under LVs, a LUKS container under its crypt mapping) is moved
+ * beneath them: the temporary device goes in front of it and every
+ * holder's table is reloaded onto it, the holders keeping their targets;
+ * retiring it reloads them onto the destination (pivoted) or the source,
+ * and removes it. Sysfs's holders of the temporary device say how far
+ * that got. A plain device otherwise in use (mounted) is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,6 +134,7 @@ struct plumb {
 	char helper[DM_NAME_LEN];	/* NAME-blkjob-real */
 	char uuid[DM_UUID_LEN];
 	bool tmp;			/* our device in front of a plain one */
+	struct blkjob_holders holders;	/* tmp: the dm devices on it */
 	struct dm_info info, hinfo;
 	struct bjdm_table live;
 	bool blkjob;			/* the live table is our target */
@@ -149,6 +155,7 @@ struct plumb {
 static void plumb_free(struct plumb *pl)
 {
 	bjdm_table_free(&pl->live);
+	blkjob_holders_free(&pl->holders);
 }
 
 /* A table's device: "major:minor", as dm prints them, or a path. */
@@ -207,7 +214,7 @@ static int read_blkjob(struct plumb *pl)
  */
 static int plumb_read(struct plumb *pl, const char *name)
 {
-	char huuid[DM_UUID_LEN];
+	char huuid[DM_UUID_LEN], why[256];
 
 	plumb_free(pl);
 	snprintf(pl->name, sizeof(pl->name), "%s", name);
@@ -218,7 +225,13 @@ static int plumb_read(struct plumb *pl, const char *name)
 	    bjdm_get_info(pl->helper, &pl->hinfo, huuid, sizeof(huuid)))
 		return dm_fail("cannot query device-mapper");
 	pl->tmp = !strncmp(pl->uuid, UUID_TMP, strlen(UUID_TMP));
-	if (!pl->info.exists || !pl->info.live_table)
+	if (!pl->info.exists)
+		return 0;
+	if (pl->tmp && blkjob_holders_get(makedev(pl->info.major,
+						  pl->info.minor),
+					  &pl->holders, why, sizeof(why)))
+		return err_msg("%s", why);
+	if (!pl->info.live_table)
 		return 0;
 	if (bjdm_get_lines(name, DM_DEVICE_TABLE, false, &pl->live))
 		return dm_fail("%s: cannot read its table", name);
@@ -293,12 +306,16 @@ static bool bdev_busy(const char *path)
 	return false;
 }
 
-/* What SRC names: a dm device (@name), or a plain block device (@plain). */
+/*
+ * What SRC names: a dm device (@name), or a plain block device (@plain),
+ * which may also be a dm device a mirror goes beneath.
+ */
 struct src {
 	char name[DM_NAME_LEN];
 	bool plain;
 	dev_t devno;
 	char kname[64];			/* plain: "loop3" */
+	char path[PATH_MAX];		/* plain: as given, or /dev/dm-3 */
 };
 
 static int resolve_src(const char *arg, struct src *s)
@@ -321,6 +338,7 @@ static int resolve_src(const char *arg, struct src *s)
 		if (kernel_name(st.st_rdev, s->kname, sizeof(s->kname)))
 			return err_msg("%s: not found in /sys/dev/block", arg);
 		snprintf(s->name, sizeof(s->name), TMP_PREFIX "%s", s->kname);
+		snprintf(s->path, sizeof(s->path), "%s", arg);
 		return 0;
 	}
 	/* A bare dm name ("vg-lv"), as dmsetup takes it. */
@@ -331,6 +349,108 @@ static int resolve_src(const char *arg, struct src *s)
 		return 0;
 	}
 	return err_msg("%s: %s", arg, strerror(ENOENT));
+}
+
+/* Is @d our temporary device (a move already under way beneath)? */
+static bool tmp_devno(dev_t d)
+{
+	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];
+	struct dm_info info;
+
+	return dm_devno(d) && !bjdm_name_of_devno(d, name, sizeof(name)) &&
+	       !bjdm_get_info(name, &info, uuid, sizeof(uuid)) &&
+	       !strncmp(uuid, UUID_TMP, strlen(UUID_TMP));
+}
+
+/*
+ * The one device beneath dm device @name, when a move can go beneath it;
+ * else -errno with @why.
+ */
+static int bottom_of(const char *name, dev_t *bottom, char *why, size_t len)
+{
+	struct blkjob_dm_seg *segs;
+	struct bjdm_table t;
+	unsigned int i;
+	int err;
+
+	if (bjdm_get_lines(name, DM_DEVICE_TABLE, false, &t)) {
+		snprintf(why, len, "%s: cannot read its table", name);
+		return -EIO;
+	}
+	segs = calloc(t.n ? t.n : 1, sizeof(*segs));
+	if (!segs) {
+		bjdm_table_free(&t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t.n; i++) {
+		segs[i].type = t.seg[i].type;
+		segs[i].params = t.seg[i].params;
+	}
+	err = blkjob_dm_bottom(name, segs, t.n, bottom, why, len);
+	free(segs);
+	bjdm_table_free(&t);
+	return err;
+}
+
+/* @s becomes the device @d, as a plain device: a move goes beneath. */
+static int src_of_devno(struct src *s, dev_t d)
+{
+	int err;
+
+	s->plain = true;
+	s->devno = d;
+	if (kernel_name(d, s->kname, sizeof(s->kname)))
+		return err_msg("%u:%u: not found in /sys/dev/block", major(d),
+			       minor(d));
+	snprintf(s->name, sizeof(s->name), TMP_PREFIX "%s", s->kname);
+	err = blkjob_dev_path(d, s->path, sizeof(s->path));
+	return err ? err_msg("%u:%u: no device node: %s", major(d), minor(d),
+			     strerror(-err)) : 0;
+}
+
+/*
+ * A mirror of a dm device whose table is not all linear (crypt) moves the
+ * device beneath it; the table keeps its targets, on the destination.
+ * Only when it is that device's one holder: moving the device moves every
+ * holder, and the others were not asked for.
+ */
+static int src_beneath(struct src *s, const struct request *req)
+{
+	struct blkjob_holders h;
+	struct bjdm_table t;
+	bool linear = true;
+	unsigned int i;
+	char why[1024];
+	dev_t bottom = 0;
+	int err;
+
+	if (req->cmd != CMD_MIRROR || s->plain)
+		return 0;
+	if (bjdm_get_lines(s->name, DM_DEVICE_TABLE, false, &t))
+		return dm_fail("%s: cannot read its table", s->name);
+	for (i = 0; i < t.n; i++)
+		linear &= !strcmp(t.seg[i].type, "linear");
+	/* Empty, or our own: check_dm_src() says so. */
+	if (!t.n || !strcmp(t.seg[0].type, TARGET_TYPE))
+		linear = true;
+	bjdm_table_free(&t);
+	if (linear)
+		return 0;
+	if (bottom_of(s->name, &bottom, why, sizeof(why)))
+		return err_msg("%s", why);
+	if (tmp_devno(bottom))
+		return err_msg("%s is already being moved (it sits on blkjob's device %u:%u); wait for the job or run 'blkjobctl restore %s'",
+			       s->name, major(bottom), minor(bottom), s->name);
+	err = blkjob_holders_get(bottom, &h, why, sizeof(why));
+	if (err)
+		return err_msg("%s", why);
+	err = h.n > 1;
+	if (err)
+		err_msg("%s sits on %u:%u, which %s also holds; moving that device would move both. Mirror it instead to move all its holders",
+			s->name, major(bottom), minor(bottom),
+			strcmp(h.names[0], s->name) ? h.names[0] : h.names[1]);
+	blkjob_holders_free(&h);
+	return err ? EXIT_FAIL : src_of_devno(s, bottom);
 }
 
 /* A path to dm device @name for job-new: /dev/mapper/NAME or /dev/dm-N. */
@@ -519,6 +639,70 @@ static void record_outcome(struct plumb *pl, enum outcome out)
 	blkjob_close(ctx);
 }
 
+/*
+ * Our device beneath dm holders: they go onto the destination when the
+ * target pivoted, else back onto the source, keeping their targets.
+ */
+static int lift_holders(struct plumb *pl, enum outcome *out)
+{
+	dev_t self = makedev(pl->info.major, pl->info.minor);
+	bool pivoted;
+	char why[512];
+	int n;
+
+	if (!pl->blkjob)
+		return err_msg("%s holds %s but has no blkjob table; reload them onto their device by hand",
+			       pl->name, pl->holders.names[0]);
+	pivoted = !strcmp(pl->leg, "destination");
+	n = blkjob_holders_swap(self, pivoted ? pl->dst_dev : pl->src_dev,
+				why, sizeof(why));
+	if (n < 0)
+		return err_msg("%s", why);
+	*out = pivoted ? OUT_DESTINATION : OUT_ORIGINAL;
+	kill_point("lift");
+	return 0;
+}
+
+/*
+ * A move beneath ended: one of its two disks holds a copy nobody uses any
+ * more, with the same LVM label, LUKS header or filesystem UUID as the
+ * live one. LVM refuses to work on a VG with duplicate PVs, and lookups by
+ * UUID may pick either, so that copy's signatures are wiped: the old disk
+ * after a pivot (@what "old disk"), the destination after a move that did
+ * not pivot ("destination"; its partial copy was scratch). A failure loses
+ * nothing and is reported.
+ */
+static void wipe_copy(struct plumb *pl, dev_t dev, const char *what)
+{
+	struct blkjob_wipe_result res = { 0 };
+	struct blkjob_holders h;
+	char path[PATH_MAX], why[256];
+	unsigned int i;
+	int err;
+
+	/* Reloaded onto it behind our back: it is someone's data again. */
+	err = blkjob_holders_get(dev, &h, why, sizeof(why));
+	if (!err && h.n) {
+		fprintf(stderr, "Warning: %s holds the %s %u:%u; not wiping it.\n",
+			h.names[0], what, major(dev), minor(dev));
+		blkjob_holders_free(&h);
+		return;
+	}
+	if (!err)
+		err = blkjob_dev_path(dev, path, sizeof(path));
+	if (!err)
+		err = blkjob_wipe(path, pl->wipe_backup, 0, &res);
+	for (i = 0; i < res.n; i++)
+		printf("%s: the %s's %s signature erased (offset %" PRIu64 ", %" PRIu64 " bytes%s%s)\n",
+		       path, what, res.sigs[i].type, res.sigs[i].offset,
+		       res.sigs[i].len, res.sigs[i].backup[0] ?
+		       "; saved in " : "", res.sigs[i].backup);
+	blkjob_wipe_result_free(&res);
+	if (err)
+		fprintf(stderr, "Warning: cannot wipe the %s %u:%u: %s; it may still be found by its UUID.\n",
+			what, major(dev), minor(dev), strerror(-err));
+}
+
 static int wait_detached(struct plumb *pl);
 
 /*
@@ -579,10 +763,19 @@ static int restore_plumbing(struct plumb *pl, bool force,
 			       pl->name);
 	}
 	if (pl->info.exists && pl->tmp) {
+		*out = OUT_REMOVED;
+		if (pl->holders.n) {
+			ret = lift_holders(pl, out);
+			if (ret)
+				return ret;
+		}
 		/* Ours from start to end: the device itself goes. */
 		if (!bjdm_simple(DM_DEVICE_REMOVE, pl->name))
 			return dm_fail("%s: cannot remove it", pl->name);
-		*out = OUT_REMOVED;
+		if (*out == OUT_DESTINATION)
+			wipe_copy(pl, pl->src_dev, "old disk");
+		else if (*out == OUT_ORIGINAL)
+			wipe_copy(pl, pl->dst_dev, "destination");
 		return 0;
 	}
 	if (pl->blkjob) {
@@ -788,18 +981,48 @@ static int route_through_target(struct plumb *pl, dev_t dst)
 	return 0;
 }
 
-/* A plain unused SRC: our own device in front of it, straight through. */
+/*
+ * Whether SRC, busy, can be moved from beneath its holders: every holder a
+ * dm device whose table sits on it alone. Held by nothing, it is mounted
+ * or opened exclusively, and nothing can be re-routed.
+ */
+static int check_beneath(const struct src *s, const char *arg,
+			 bool *beneath)
+{
+	struct blkjob_holders h;
+	char why[1024];
+	int err;
+
+	*beneath = false;
+	if (!bdev_busy(arg))
+		return 0;
+	err = blkjob_holders_check(s->devno, &h, why, sizeof(why));
+	if (err)
+		return err_msg("%s", why);
+	*beneath = h.n > 0;
+	blkjob_holders_free(&h);
+	if (!*beneath)
+		return err_msg("%s is a plain device in use; put a dm device in front of it with 'blkjobctl wrap' next time",
+			       arg);
+	return 0;
+}
+
+/*
+ * A plain SRC: our own device in front of it, straight through; and when
+ * dm devices hold SRC, they are reloaded onto ours.
+ */
 static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 		    dev_t dst, uint64_t dst_bytes)
 {
-	char uuid[DM_UUID_LEN], name[DM_NAME_LEN];
+	char uuid[DM_UUID_LEN], name[DM_NAME_LEN], why[512];
 	struct bjdm_table t;
+	struct dm_info info;
 	uint64_t bytes;
-	bool ok;
+	bool ok, beneath;
+	int n;
 
-	if (bdev_busy(arg))
-		return err_msg("%s is a plain device in use; put a dm device in front of it with 'blkjobctl wrap' next time",
-			       arg);
+	if (check_beneath(s, arg, &beneath))
+		return EXIT_FAIL;
 	if (bdev_size(arg, &bytes))
 		return err_msg("%s: cannot read its size: %s", arg,
 			       strerror(errno));
@@ -815,6 +1038,16 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 		return dm_fail("cannot create %s through blkjob (see dmesg)",
 			       pl->name);
 	kill_point("resume");
+	if (beneath) {
+		if (bjdm_get_info(pl->name, &info, NULL, 0) || !info.exists)
+			return dm_fail("%s vanished", pl->name);
+		n = blkjob_holders_swap(s->devno,
+					makedev(info.major, info.minor), why,
+					sizeof(why));
+		if (n < 0)
+			return err_msg("%s", why);
+		kill_point("holders");
+	}
 	/* plumb_read() rewrites pl->name: give it a copy. */
 	snprintf(name, sizeof(name), "%s", pl->name);
 	return plumb_read(pl, name);
@@ -831,6 +1064,7 @@ struct live {
 	struct plumb pl;
 	struct blkjob_job job;
 	char src_path[PATH_MAX];	/* the dm device, for job-new */
+	char under[PATH_MAX];		/* the device a move goes beneath */
 	char dst_path[PATH_MAX];
 	dev_t dst;
 	uint64_t dst_bytes;
@@ -875,10 +1109,28 @@ static void print_live(struct live *l, enum outcome out, bool full)
 	pr_close_obj(p);
 }
 
+/* Where the holders of a move beneath went. */
+static void say_holders(struct printer *p, const struct plumb *pl,
+			const char *where)
+{
+	unsigned int i;
+
+	for (i = 0; i < pl->holders.n; i++)
+		pr_text(p, "%s: now on %s, its table otherwise as it was\n",
+			pl->holders.names[i], where);
+	pr_text(p, "%s: removed; blkjob retired\n", pl->name);
+}
+
 static void say_outcome(struct live *l, enum outcome out)
 {
 	struct printer *p = l->p;
 
+	if (l->pl.holders.n && (out == OUT_DESTINATION ||
+				out == OUT_ORIGINAL)) {
+		say_holders(p, &l->pl, out == OUT_DESTINATION ? l->dst_path :
+			    l->under);
+		return;
+	}
 	switch (out) {
 	case OUT_DESTINATION:
 		pr_text(p, "%s: now maps linear onto %s; blkjob retired\n",
@@ -1090,7 +1342,10 @@ static int setup_live(struct live *l, const struct src *s)
 		if (l->pl.hinfo.exists)
 			return err_msg("%s exists; run 'blkjobctl restore %s'",
 				       l->pl.helper, l->pl.name);
-		return make_tmp(&l->pl, s, req->dev, l->dst, l->dst_bytes);
+		ret = make_tmp(&l->pl, s, s->path, l->dst, l->dst_bytes);
+		if (ret)
+			roll_back(l);
+		return ret;
 	}
 	ret = check_dm_src(&l->pl);
 	if (!ret)
@@ -1133,6 +1388,12 @@ static int cmd_live(struct live *l)
 		return ret;
 	if (s.devno == l->dst)
 		return err_msg("source and destination are the same device");
+	ret = src_beneath(&s, req);
+	if (ret)
+		return ret;
+	if (s.devno == l->dst)
+		return err_msg("%s sits on the destination", req->dev);
+	snprintf(l->under, sizeof(l->under), "%s", s.path);
 	ret = setup_live(l, &s);
 	if (ret)
 		return ret;
@@ -1153,6 +1414,11 @@ static int cmd_live(struct live *l)
 	if (!l->pl.tmp)
 		pr_text(l->p, "%s: now maps through blkjob (original table kept in %s)\n",
 			l->pl.name, l->pl.helper);
+	else if (l->pl.holders.n)
+		pr_text(l->p, "%s: now beneath %s%s, in front of %s\n",
+			l->pl.name, l->pl.holders.names[0],
+			l->pl.holders.n > 1 ? " and the other holders" : "",
+			s.path);
 	else
 		pr_text(l->p, "%s: stands in front of %s, through blkjob\n",
 			l->pl.name, req->dev);
@@ -1267,6 +1533,55 @@ static int wait_pending(struct plumb *pl)
 	return follow_job(pl, true);
 }
 
+/* 'restore TOP' of a device moved from beneath restores that move. */
+static int restore_beneath(struct src *s)
+{
+	dev_t bottom = 0;
+	char why[1024];
+
+	if (s->plain || bottom_of(s->name, &bottom, why, sizeof(why)) ||
+	    !tmp_devno(bottom))
+		return 0;
+	return src_of_devno(s, bottom);
+}
+
+/* What 'restore' did, in words. */
+static void say_restored(struct printer *p, const struct plumb *pl,
+			 bool plain, enum outcome out)
+{
+	char where[32];
+	dev_t d = out == OUT_DESTINATION ? pl->dst_dev : pl->src_dev;
+
+	if (pl->holders.n && (out == OUT_DESTINATION || out == OUT_ORIGINAL)) {
+		snprintf(where, sizeof(where), "%u:%u", major(d), minor(d));
+		say_holders(p, pl, where);
+		return;
+	}
+	switch (out) {
+	case OUT_NONE:
+		if (!plain)
+			pr_text(p, "%s: no blkjob plumbing; nothing to do\n",
+				pl->name);
+		break;
+	case OUT_DESTINATION:
+		pr_text(p, "%s: now maps linear onto %u:%u (the mirror had pivoted)\n",
+			pl->name, major(d), minor(d));
+		break;
+	case OUT_ORIGINAL:
+		pr_text(p, "%s: original mapping restored\n", pl->name);
+		break;
+	case OUT_REMOVED:
+		pr_text(p, "%s: removed\n", pl->name);
+		break;
+	case OUT_CURRENT:
+		pr_text(p, "%s: keeps its current table; %s removed\n",
+			pl->name, pl->helper);
+		break;
+	default:
+		break;
+	}
+}
+
 static int cmd_restore(struct request *req, struct printer *p)
 {
 	struct plumb pl = { 0 };
@@ -1277,6 +1592,8 @@ static int cmd_restore(struct request *req, struct printer *p)
 	pl.wipe_backup = req->wipe_backup;
 	ret = resolve_src(req->dev, &s);
 	if (!ret)
+		ret = restore_beneath(&s);
+	if (!ret)
 		ret = plumb_read(&pl, s.name);
 	if (!ret && req->wait && !req->force)
 		ret = wait_detached(&pl);
@@ -1286,29 +1603,7 @@ static int cmd_restore(struct request *req, struct printer *p)
 	if (!ret)
 		ret = restore_plumbing(&pl, req->force, &out);
 	if (!ret) {
-		switch (out) {
-		case OUT_NONE:
-			if (!s.plain)
-				pr_text(p, "%s: no blkjob plumbing; nothing to do\n",
-					pl.name);
-			break;
-		case OUT_DESTINATION:
-			pr_text(p, "%s: now maps linear onto %u:%u (the mirror had pivoted)\n",
-				pl.name, major(pl.dst_dev), minor(pl.dst_dev));
-			break;
-		case OUT_ORIGINAL:
-			pr_text(p, "%s: original mapping restored\n", pl.name);
-			break;
-		case OUT_REMOVED:
-			pr_text(p, "%s: removed\n", pl.name);
-			break;
-		case OUT_CURRENT:
-			pr_text(p, "%s: keeps its current table; %s removed\n",
-				pl.name, pl.helper);
-			break;
-		default:
-			break;
-		}
+		say_restored(p, &pl, s.plain, out);
 		pr_open_obj(p, NULL);
 		pr_string(p, PR_JSON, "command", NULL, "restore");
 		pr_string(p, PR_JSON, "device", NULL, pl.name);

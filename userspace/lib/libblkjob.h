@@ -125,6 +125,60 @@ struct blkjob_dm_seg {
 int blkjob_dm_movable(const char *name, const struct blkjob_dm_seg *segs,
 		      unsigned int n, char *why, size_t len);
 
+/*
+ * The one device beneath dm device @name, whose live table is
+ * @segs[0..@n), when a move may go beneath it: every segment is linear,
+ * crypt, delay or flakey, and every device the table names is the same one
+ * (*@bottom). The device moves and the table keeps its targets, now on the
+ * destination: a crypt device's destination receives the ciphertext.
+ * Returns 0; -EOPNOTSUPP for another target; -EXDEV for a table on several
+ * devices; -ENOKEY for a crypt key held in the kernel keyring (the table
+ * cannot be loaded again); -EINVAL for a table on no device. On error,
+ * @why says which, naming the device and the target.
+ */
+int blkjob_dm_bottom(const char *name, const struct blkjob_dm_seg *segs,
+		     unsigned int n, dev_t *bottom, char *why, size_t len);
+
+/*
+ * Copy table parameters @params to @out (of @len bytes) with every device
+ * word that names @from ("major:minor") replaced by @to. Returns how many
+ * were replaced, or -ENAMETOOLONG.
+ */
+int blkjob_dm_swap_dev(const char *params, dev_t from, dev_t to, char *out,
+		       size_t len);
+
+/* The device-mapper devices holding a block device (sysfs "holders"). */
+struct blkjob_holders {
+	unsigned int n;
+	char (*names)[128];		/* dm names */
+};
+
+/*
+ * Fill @h with the dm names of @dev's holders (none: n == 0). -EBUSY, with
+ * @why, when a holder is not a dm device (md, bcache, ...). Release with
+ * blkjob_holders_free().
+ */
+int blkjob_holders_get(dev_t dev, struct blkjob_holders *h, char *why,
+		       size_t len);
+void blkjob_holders_free(struct blkjob_holders *h);
+
+/*
+ * blkjob_holders_get(), and each holder can be moved off @dev: its whole
+ * table sits on @dev alone, with targets blkjob_dm_bottom() accepts, and
+ * it is neither suspended nor holding an inactive table. Returns 0 or the
+ * first refusal's error, with @why.
+ */
+int blkjob_holders_check(dev_t dev, struct blkjob_holders *h, char *why,
+			 size_t len);
+
+/*
+ * Reload every dm device holding @from (but @to itself) with @from
+ * replaced by @to, and resume each (draining its I/O, without freezing a
+ * filesystem on it). Returns how many moved, or the first failure's error with @why: the
+ * holders before it are on @to, the rest on @from, as sysfs then shows.
+ */
+int blkjob_holders_swap(dev_t from, dev_t to, char *why, size_t len);
+
 /* --------------------------------------------------------------------- */
 /* Wiping signatures (retiring the source of a permanent move)           */
 /* --------------------------------------------------------------------- */

@@ -6,12 +6,15 @@
  * that only maps one device linearly, wrong for any other. Above a crypt
  * target the destination would receive the plaintext and the pivot would
  * drop the encryption; above striped, raid, thin or snapshot targets the
- * layer's own semantics would be gone. Until the move can interpose beneath
- * such a layer, it must refuse, naming what it found.
+ * layer's own semantics would be gone. Such a table is moved from beneath
+ * instead (blkjob_dm_bottom()): the device under it moves, and the table
+ * keeps its target on the destination. What cannot go either way is
+ * refused, naming what was found.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "libblkjob.h"
 
@@ -59,4 +62,133 @@ int blkjob_dm_movable(const char *name, const struct blkjob_dm_seg *segs,
 		}
 	}
 	return 0;
+}
+
+/*
+ * Targets a move can go beneath: each keeps what it presents as a pure
+ * function of the device under it, so its table with another device holding
+ * the same bytes presents the same data. Others (snapshot-origin, thin,
+ * cache, era, raid, ...) keep state about their device elsewhere, or are
+ * many devices at once.
+ */
+static const char *const beneath_types[] = {
+	"linear", "crypt", "delay", "flakey",
+};
+
+static bool beneath_type(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(beneath_types) / sizeof(beneath_types[0]); i++)
+		if (!strcmp(type, beneath_types[i]))
+			return true;
+	return false;
+}
+
+/* dm prints every device of a table as "major:minor", alone as a word. */
+static bool dev_token(const char *tok, size_t n, dev_t *dev)
+{
+	unsigned int ma, mi;
+	char buf[32], end;
+
+	if (!n || n >= sizeof(buf))
+		return false;
+	memcpy(buf, tok, n);
+	buf[n] = '\0';
+	if (sscanf(buf, "%u:%u%c", &ma, &mi, &end) != 2 ||
+	    strspn(buf, "0123456789:") != n)
+		return false;
+	*dev = makedev(ma, mi);
+	return true;
+}
+
+/*
+ * A crypt table's key is the second word: hex, or ":<size>:<type>:<desc>"
+ * for a key in the kernel keyring, which cryptsetup (LUKS2's default)
+ * unlinks once the table is live. A reload can then not name it again.
+ */
+static bool keyring_key(const char *params)
+{
+	const char *key = params + strcspn(params, " ");
+
+	return *key && key[1] == ':';
+}
+
+int blkjob_dm_bottom(const char *name, const struct blkjob_dm_seg *segs,
+		     unsigned int n, dev_t *bottom, char *why, size_t len)
+{
+	const char *p;
+	unsigned int i;
+	bool found = false;
+	dev_t d;
+	size_t w;
+
+	for (i = 0; i < n; i++) {
+		if (!beneath_type(segs[i].type)) {
+			snprintf(why, len,
+				 "%s: its table has a '%s' target (segment %u, '%s'); a move can only go beneath linear, crypt, delay and flakey targets, which present their device's bytes as they are stored",
+				 name, segs[i].type, i, segs[i].params);
+			return -EOPNOTSUPP;
+		}
+		if (!strcmp(segs[i].type, "crypt") &&
+		    keyring_key(segs[i].params)) {
+			snprintf(why, len,
+				 "%s: its crypt target keeps the volume key in the kernel keyring, which cryptsetup empties once the device is open (LUKS2's default), so its table cannot be loaded again onto another device. Open it with 'cryptsetup open --disable-keyring' to move it live, or move the closed container",
+				 name);
+			return -ENOKEY;
+		}
+		for (p = segs[i].params; *p; p += w) {
+			p += strspn(p, " ");
+			w = strcspn(p, " ");
+			if (!dev_token(p, w, &d))
+				continue;
+			if (found && d != *bottom) {
+				snprintf(why, len,
+					 "%s: its table spans several devices (%u:%u and %u:%u); a move takes one device beneath it. Move each device instead",
+					 name, major(*bottom), minor(*bottom),
+					 major(d), minor(d));
+				return -EXDEV;
+			}
+			*bottom = d;
+			found = true;
+		}
+	}
+	if (!found) {
+		snprintf(why, len, "%s: its table maps no device", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int blkjob_dm_swap_dev(const char *params, dev_t from, dev_t to, char *out,
+		       size_t len)
+{
+	size_t w, used = 0;
+	const char *p;
+	int hits = 0, r;
+	dev_t d;
+
+	out[0] = '\0';
+	for (p = params; *p; p += w) {
+		w = strspn(p, " ");
+		if (w) {
+			r = snprintf(out + used, len - used, "%.*s", (int)w, p);
+			if (r < 0 || (size_t)r >= len - used)
+				return -ENAMETOOLONG;
+			used += r;
+			continue;
+		}
+		w = strcspn(p, " ");
+		if (dev_token(p, w, &d) && d == from) {
+			r = snprintf(out + used, len - used, "%u:%u",
+				     major(to), minor(to));
+			hits++;
+		} else {
+			r = snprintf(out + used, len - used, "%.*s", (int)w, p);
+		}
+		if (r < 0 || (size_t)r >= len - used)
+			return -ENAMETOOLONG;
+		used += r;
+	}
+	return hits;
 }

@@ -1,0 +1,284 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Moves from beneath: the device under a crypt mapping, or a PV under
+# mounted LVs, moves to another disk while written, and every holder keeps
+# its own target and parameters, now on the destination. The destination
+# receives what the device held (ciphertext for crypt); the identity on it
+# (LUKS header, LVM label) moves with the data and is wiped from the old
+# disk, so cryptsetup and LVM find the destination alone.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
+. "$top/tests/lib/live.sh"
+key=$live_dir/key
+marker=BLKJOB-PLAINTEXT-MARKER-$$
+beneath_cleanup() {
+	local m l d v
+	stop_bg
+	while read -r m; do umount "$m" 2>/dev/null; done < <(tac "$live_dir/mounts")
+	for l in $(dmsetup ls 2>/dev/null | awk '/^blkjob-/ {print $1}'); do
+		"$ctl" -q restore "$l" force 2>/dev/null
+	done
+	for v in $(cat "$live_dir/vgs" 2>/dev/null); do
+		vgchange -an "$v" >/dev/null 2>&1
+	done
+	for d in bjb-crypt bjb-crypt2 bjb-luks bjb-luksk bjb-other; do
+		dmsetup remove "$d" 2>/dev/null
+	done
+	for v in $(cat "$live_dir/vgs" 2>/dev/null); do
+		vgremove -f "$v" >/dev/null 2>&1
+	done
+	live_cleanup
+}
+trap beneath_cleanup EXIT
+
+# No udev in the VM: lvm makes its own nodes and does not wait for udev.
+export LVM_SYSTEM_DIR=$live_dir/lvm
+mkdir -p "$LVM_SYSTEM_DIR"
+cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 }
+global { locking_dir = "$live_dir/lvm" }
+EOF
+head -c 32 /dev/urandom >"$key"
+hexkey=$(od -An -tx1 "$key" | tr -d ' \n')
+
+# Field N of NAME's table (one segment).
+table_field() { dmsetup table "$1" | awk -v n="$2" '{ print $n }'; }
+
+# A file of marker lines on the mounted plaintext, on the disk for sure.
+plant_marker() {
+	yes "$marker" | head -c 1M >"$1/marker" && sync "$1/marker"
+}
+
+no_blkjob_dev() {
+	[ -z "$(dmsetup ls | awk '/^blkjob-/')" ] ||
+		die "left over: $(dmsetup ls | awk '/^blkjob-/')"
+}
+
+# No blkjob device left, and nothing holds the old disk.
+expect_retired() {
+	no_blkjob_dev || return 1
+	[ -z "$(ls "/sys/class/block/$(basename "$1")/holders")" ] ||
+		die "old disk still held: $(ls "/sys/class/block/$(basename "$1")/holders")"
+}
+
+# crypt_move NAME DEV DST: NAME (crypt on DEV) mounted and written, moved.
+crypt_move() {
+	local name=$1 dev=$2 dst=$3 mnt=$live_dir/mnt-$1 before rc
+	stop_bg	# a failed test's writer
+	mkfs_mount "/dev/mapper/$name" "$mnt" || return 1
+	plant_marker "$mnt" || return 1
+	grep -qaF "$marker" "/dev/mapper/$name" ||
+		die "the marker is not in the plaintext" || return 1
+	writer_start "$mnt" 200 0.02
+	sleep 1
+	before=$(dmsetup table --showkeys "$name")
+	"$ctl" mirror "/dev/mapper/$name" "$dst" id "m-$name" wait complete \
+		>"$live_dir/out" 2>&1 && rc=0 || rc=$?
+	tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 6
+	expect_eq "$rc" 0 "blkjobctl mirror /dev/mapper/$name" || return 1
+	writer_stop || return 1
+	# Still crypt, same cipher and key, now on DST.
+	expect_eq "$(dmsetup table --showkeys "$name")" \
+		"${before/ $(devno "$dev") / $(devno "$dst") }" "$name's table" ||
+		return 1
+	expect_retired "$dev" || return 1
+	! grep -qaF "$marker" "$dst" ||
+		die "the plaintext reached the destination" || return 1
+	grep -qaF "$marker" "$mnt/marker" || die "marker file lost" || return 1
+	verify_manifest || return 1
+	umount "$mnt" || return 1
+	fsck.ext4 -fn "/dev/mapper/$name" >/dev/null 2>&1 || die "fsck"
+}
+
+# Plain dm-crypt (the key in the table) on a raw disk.
+test_crypt() {
+	local dev dst sz
+	dev=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	sz=$(blockdev --getsz "$dev")
+	dmsetup create bjb-crypt --table "0 $sz crypt aes-xts-plain64 $hexkey 0 $(devno "$dev") 0" ||
+		return 1
+	dmsetup mknodes bjb-crypt
+	crypt_move bjb-crypt "$dev" "$dst" || return 1
+	dmsetup remove bjb-crypt
+}
+
+luks_format() {
+	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 \
+		--pbkdf-force-iterations 1000 --key-file "$key" "$1"
+}
+
+# LUKS2, opened with its key in the table: after the move the container
+# opens from the destination, and the old one is no container any more.
+test_luks() {
+	local dev dst
+	dev=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	luks_format "$dev" || return 1
+	cryptsetup open --disable-keyring --key-file "$key" "$dev" bjb-luks ||
+		return 1
+	crypt_move bjb-luks "$dev" "$dst" || return 1
+	cryptsetup close bjb-luks || return 1
+	! cryptsetup isLuks "$dev" || die "the old disk is still LUKS" ||
+		return 1
+	[ -z "$(blkid -p -o value -s TYPE "$dev")" ] ||
+		die "old disk: $(blkid -p "$dev")" || return 1
+	cryptsetup open --key-file "$key" "$dst" bjb-luks || return 1
+	fsck.ext4 -fn /dev/mapper/bjb-luks >/dev/null 2>&1 ||
+		die "fsck on the reopened destination" || return 1
+	mount -o ro /dev/mapper/bjb-luks "$live_dir/mnt-bjb-luks" &&
+		verify_manifest && umount "$live_dir/mnt-bjb-luks" &&
+		cryptsetup close bjb-luks
+}
+
+# cryptsetup's default for LUKS2 keeps the key in the keyring, then drops
+# it: the table cannot be loaded again, so the move is refused untouched.
+test_luks_keyring_refused() {
+	local dev dst before out rc sum
+	dev=$(mkloop 32) && dst=$(mkloop 32) || return 1
+	luks_format "$dev" || return 1
+	cryptsetup open --key-file "$key" "$dev" bjb-luksk || return 1
+	before=$(dmsetup table bjb-luksk)
+	echo "table: $before"
+	grep -q ' :[0-9]*:logon:' <<<"$before" ||
+		die "cryptsetup did not use the keyring" || return 1
+	sum=$(sha256sum <"$dst")
+	out=$("$ctl" mirror /dev/mapper/bjb-luksk "$dst" id kr 2>&1) &&
+		rc=0 || rc=$?
+	echo "$out"
+	expect_eq "$rc" 1 "exit status" || return 1
+	grep -qF "bjb-luksk: its crypt target keeps the volume key in the kernel keyring" <<<"$out" ||
+		die "message" || return 1
+	expect_eq "$(dmsetup table bjb-luksk)" "$before" "table" || return 1
+	no_blkjob_dev || return 1
+	expect_eq "$(sha256sum <"$dst")" "$sum" "destination" || return 1
+	cryptsetup close bjb-luksk
+}
+
+# Moving the device under a crypt mapping would move its other holders.
+test_shared_bottom_refused() {
+	local dev dst sz out rc
+	dev=$(mkloop 32) && dst=$(mkloop 32) || return 1
+	sz=$(($(blockdev --getsz "$dev") / 2))
+	dmsetup create bjb-crypt2 --table "0 $sz crypt aes-xts-plain64 $hexkey 0 $(devno "$dev") 0" ||
+		return 1
+	dmsetup create bjb-other --table "0 $sz linear $(devno "$dev") $sz" ||
+		return 1
+	dmsetup mknodes bjb-crypt2
+	out=$("$ctl" mirror /dev/mapper/bjb-crypt2 "$dst" id sh 2>&1) &&
+		rc=0 || rc=$?
+	echo "$out"
+	expect_eq "$rc" 1 "exit status" || return 1
+	grep -qF "bjb-crypt2 sits on $(devno "$dev"), which bjb-other also holds" <<<"$out" ||
+		die "message" || return 1
+	[ -z "$(dmsetup ls | awk '/^blkjob-/')" ] || die "a blkjob device" ||
+		return 1
+	dmsetup remove bjb-other && dmsetup remove bjb-crypt2
+}
+
+# make_vg VG PV: two LVs, mounted; b holds a file that is not written again.
+make_vg() {
+	vg=$1
+	shift
+	echo "$vg" >>"$live_dir/vgs"
+	stop_bg	# a failed test's writer
+	pvcreate -q "$1" >/dev/null && vgcreate -q "$vg" "$1" >/dev/null &&
+		lvcreate -q -y -L 24M -n a "$vg" >/dev/null &&
+		lvcreate -q -y -L 24M -n b "$vg" >/dev/null || return 1
+	mkfs_mount "/dev/$vg/a" "$live_dir/mnt-a" &&
+		mkfs_mount "/dev/$vg/b" "$live_dir/mnt-b" || return 1
+	head -c 4M /dev/urandom >"$live_dir/still" &&
+		cp "$live_dir/still" "$live_dir/mnt-b/still" && sync
+}
+
+# A PV under two mounted LVs moves; LVM then finds the VG on DST alone.
+test_pv() {
+	local pv dst ta tb rc
+	pv=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	make_vg bjbvg$$pv "$pv" || return 1
+	ta=$(dmsetup table "$vg-a") tb=$(dmsetup table "$vg-b")
+	writer_start "$live_dir/mnt-a" 200 0.02
+	sleep 1
+	"$ctl" mirror "$pv" "$dst" id pvm wait complete >"$live_dir/out" 2>&1 &&
+		rc=0 || rc=$?
+	tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 12
+	expect_eq "$rc" 0 "blkjobctl mirror $pv $dst" || return 1
+	writer_stop || return 1
+	expect_table "$vg-a" "${ta/ $(devno "$pv") / $(devno "$dst") }" &&
+		expect_table "$vg-b" "${tb/ $(devno "$pv") / $(devno "$dst") }" ||
+		return 1
+	expect_retired "$pv" || return 1
+	grep -q "^$pv: the old disk's LVM2_member signature erased" "$live_dir/out" ||
+		die "no word of the wipe" || return 1
+	[ -z "$(blkid -p -o value -s TYPE "$pv")" ] ||
+		die "old disk: $(blkid -p "$pv")" || return 1
+	verify_manifest || return 1
+	umount "$live_dir/mnt-a" && umount "$live_dir/mnt-b" || return 1
+	# LVM's own view from now on: the VG lives on DST.
+	vgchange -q -an "$vg" >/dev/null && vgchange -q -ay "$vg" >/dev/null ||
+		return 1
+	expect_table "$vg-a" "${ta/ $(devno "$pv") / $(devno "$dst") }" ||
+		return 1
+	expect_eq "$(pvs --noheadings -o pv_name --select vg_name="$vg" | tr -d ' ')" \
+		"$dst" "the VG's PV" || return 1
+	fsck.ext4 -fn "/dev/$vg/a" >/dev/null 2>&1 &&
+		fsck.ext4 -fn "/dev/$vg/b" >/dev/null 2>&1 || die "fsck" ||
+		return 1
+	mount -o ro "/dev/$vg/a" "$live_dir/mnt-a" && verify_manifest &&
+		umount "$live_dir/mnt-a" || return 1
+	mount -o ro "/dev/$vg/b" "$live_dir/mnt-b" &&
+		cmp "$live_dir/still" "$live_dir/mnt-b/still" &&
+		umount "$live_dir/mnt-b" || return 1
+	vgchange -q -an "$vg" >/dev/null && vgremove -q -f "$vg" >/dev/null
+}
+
+# An LV reloaded onto the PV itself during the move writes there alone:
+# the job refuses to pivot, the LVs go back onto the PV, nothing is wiped.
+test_bypass_not_pivoted() {
+	local pv dst ta rc out
+	pv=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	make_vg bjbvg$$by "$pv" || return 1
+	ta=$(dmsetup table "$vg-a")
+	writer_start "$live_dir/mnt-a" 200 0.02
+	"$ctl" -q mirror "$pv" "$dst" id byp auto-dismiss off wait ||
+		return 1
+	dmsetup reload "$vg-a" --table "$ta" && dmsetup resume "$vg-a" ||
+		return 1
+	sleep 1
+	"$ctl" complete byp || return 1
+	out=$("$ctl" wait byp 2>&1) && rc=0 || rc=$?
+	echo "$out"
+	expect_eq "$rc" 1 "wait byp" || return 1
+	grep -qF "another device holds the source" <<<"$out" ||
+		die "error: $out" || return 1
+	"$ctl" dismiss byp || return 1
+	"$ctl" restore "$pv" || return 1
+	writer_stop || return 1
+	expect_table "$vg-a" "$ta" || return 1
+	expect_eq "$(table_field "$vg-b" 4)" "$(devno "$pv")" "$vg-b's device" ||
+		return 1
+	no_blkjob_dev || return 1
+	expect_eq "$(blkid -p -o value -s TYPE "$pv")" LVM2_member \
+		"the PV's label" || return 1
+	# The copy would be a second PV with the same UUID: wiped.
+	[ -z "$(blkid -p -o value -s TYPE "$dst")" ] ||
+		die "destination: $(blkid -p "$dst")" || return 1
+	verify_manifest || return 1
+	umount "$live_dir/mnt-a" && umount "$live_dir/mnt-b" || return 1
+	fsck.ext4 -fn "/dev/$vg/a" >/dev/null 2>&1 || die "fsck" || return 1
+	vgchange -q -an "$vg" >/dev/null && vgremove -q -f "$vg" >/dev/null
+}
+
+ktap_plan 6
+ktap_run "dm-crypt's disk moves beneath it: ciphertext only, crypt kept" \
+	test_crypt
+ktap_run "LUKS2 moves beneath its mapping and opens from the destination" \
+	test_luks
+ktap_run "a keyring-held LUKS2 key: refused, nothing changed" \
+	test_luks_keyring_refused
+ktap_run "a crypt whose disk has another holder: refused" \
+	test_shared_bottom_refused
+ktap_run "a PV under two mounted LVs moves; LVM finds it on the new disk" \
+	test_pv
+ktap_run "an LV reloaded onto the PV mid-move: no pivot, nothing lost" \
+	test_bypass_not_pivoted
+ktap_finish
