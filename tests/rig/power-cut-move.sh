@@ -14,6 +14,13 @@
 #   retired  the move is over, the old disk's signatures wiped, and the
 #            volume written to since: on the destination, and blkid -p
 #            finds no filesystem UUID on the old disk
+# And moves from beneath, with no metadata device: the identity on the
+# disk moves with the data, and the existing tools find the destination.
+#   beneath  vda is a PV under two mounted LVs, moved onto vdb; vdc a
+#            LUKS2 container open and mounted, moved onto vdd; all three
+#            written after: after the cut LVM activates the VG from vdb,
+#            vdd opens with the key, every file matches, fsck is clean,
+#            vda has no LVM label and vdc is no LUKS container
 # Runs on the host; the guest's halves are this script with --guest.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 self=$top/tests/rig/power-cut-move.sh
@@ -34,7 +41,83 @@ write_files() {
 
 leg_of_status() { dmsetup status vol | awk '$3 == "blkjob" { print $4 }'; }
 
+# No udev in the VM: lvm makes its own nodes and does not wait for udev.
+lvm_env() {
+	export LVM_SYSTEM_DIR=/tmp/lvm
+	mkdir -p "$LVM_SYSTEM_DIR"
+	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<-EOF
+	activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+	devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 }
+	global { locking_dir = "/tmp/lvm" }
+	EOF
+}
+
+# Step beneath: LVs a and b on the PV vda, and a LUKS container on vdc,
+# mounted at /tmp/v0, v1 and v2.
+beneath_vols() { echo /dev/bjpc/a /dev/bjpc/b /dev/mapper/bjl; }
+
+beneath_boot1() {
+	local i=0 v
+	lvm_env
+	pvcreate -q /dev/vda >/dev/null && vgcreate -q bjpc /dev/vda >/dev/null &&
+		lvcreate -q -y -L 12M -n a bjpc >/dev/null &&
+		lvcreate -q -y -L 12M -n b bjpc >/dev/null || return 1
+	head -c 32 /dev/urandom >"$d/key"
+	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 \
+		--pbkdf-force-iterations 1000 --key-file "$d/key" /dev/vdc &&
+		cryptsetup open --disable-keyring --key-file "$d/key" \
+			/dev/vdc bjl || return 1
+	: >"$d/manifest"
+	for v in $(beneath_vols); do
+		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$v" &&
+			mkdir -p "/tmp/v$i" && mount -o noatime "$v" "/tmp/v$i" &&
+			write_files "/tmp/v$i" $((i * 100)) 10 || return 1
+		i=$((i + 1))
+	done
+	"$ctl" mirror /dev/vda /dev/vdb id pv wait complete &&
+		"$ctl" mirror /dev/mapper/bjl /dev/vdd id luks wait complete ||
+		return 1
+	i=0
+	for v in $(beneath_vols); do
+		write_files "/tmp/v$i" $((i * 100 + 10)) 10 || return 1
+		i=$((i + 1))
+	done
+	blkjob-power-cut
+}
+
+beneath_boot2() {
+	local i=0 v
+	lvm_env
+	vgchange -q -ay bjpc >/dev/null || return 1
+	[ "$(pvs --noheadings -o pv_name,vg_name | awk '$2 == "bjpc" { print $1 }')" = /dev/vdb ] ||
+		{ echo "guest: the VG is not on vdb: $(pvs)"; return 1; }
+	[ -z "$(blkid -p -o value -s TYPE /dev/vda)" ] ||
+		{ echo "guest: vda: $(blkid -p /dev/vda)"; return 1; }
+	! cryptsetup isLuks /dev/vdc ||
+		{ echo "guest: vdc is still LUKS"; return 1; }
+	cryptsetup open --key-file "$d/key" /dev/vdd bjl || return 1
+	# Mounting replays the journal; then the files, then fsck.
+	for v in $(beneath_vols); do
+		mkdir -p "/tmp/v$i" && mount -o noatime "$v" "/tmp/v$i" ||
+			return 1
+		i=$((i + 1))
+	done
+	(cd /tmp && tac "$d/manifest" | awk '!seen[$2]++' |
+		sed 's|  f\([0-9]*\)$|  \1|' |
+		awk '{ n = $2; printf "%s  v%d/f%d\n", $1, int(n / 100), n }' |
+		sha256sum --quiet -c -) ||
+		{ echo "guest: files differ from the manifest"; return 1; }
+	echo "guest: $(wc -l <"$d/manifest") files match"
+	i=0
+	for v in $(beneath_vols); do
+		umount "/tmp/v$i" && fsck.ext4 -fn "$v" ||
+			{ echo "guest: fsck $v"; return 1; }
+		i=$((i + 1))
+	done
+}
+
 guest_boot1() {
+	[ "$step" = beneath ] && { beneath_boot1; return; }
 	"$ctl" -q meta format /dev/vdc || return 1
 	"$ctl" -q wrap /dev/vda vol meta /dev/vdc || return 1
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 \
@@ -78,6 +161,7 @@ guest_boot1() {
 
 guest_boot2() {
 	local want out
+	[ "$step" = beneath ] && { beneath_boot2; return; }
 	case $step in
 	copying) want=vda ;;
 	*) want=vdb ;;
@@ -127,6 +211,10 @@ pair() {
 	truncate -s 4M "$d/meta.img"
 	disks=(--disk "$d/src.img,serial=bjsrc" --disk "$d/dst.img,serial=bjdst"
 		--disk "$d/meta.img,serial=bjmeta")
+	if [ "$2" = beneath ]; then
+		truncate -s 32M "$d/meta.img" "$d/dst2.img"
+		disks+=(--disk "$d/dst2.img,serial=bjdst2")
+	fi
 	"$top/scripts/vm" --kernel "$1" --cpus 1 --timeout 600 "${disks[@]}" \
 		-- "$self" --guest 1 "$2" "$d" >"$d/vm.1.log" 2>&1 && rc=0 || rc=$?
 	[ "$rc" -eq 0 ] || { echo "boot 1 exited $rc"; return 1; }
@@ -136,7 +224,7 @@ pair() {
 }
 
 # The two kernels' pairs side by side (one vCPU each, two cores).
-steps=${BLKJOB_PCM_STEPS:-copying pivoted retired}
+steps=${BLKJOB_PCM_STEPS:-copying pivoted retired beneath}
 lines=${BLKJOB_PCM_LINES:-$("$top/scripts/kernels" lines)}
 mkdir -p "$base"
 for kl in $lines; do

@@ -21,7 +21,7 @@ beneath_cleanup() {
 	for v in $(cat "$live_dir/vgs" 2>/dev/null); do
 		vgchange -an "$v" >/dev/null 2>&1
 	done
-	for d in bjb-crypt bjb-crypt2 bjb-luks bjb-luksk bjb-other; do
+	for d in bjb-crypt bjb-crypt2 bjb-luks bjb-luksk bjb-other bjb-kill; do
 		dmsetup remove "$d" 2>/dev/null
 	done
 	for v in $(cat "$live_dir/vgs" 2>/dev/null); do
@@ -70,7 +70,7 @@ crypt_move() {
 	plant_marker "$mnt" || return 1
 	grep -qaF "$marker" "/dev/mapper/$name" ||
 		die "the marker is not in the plaintext" || return 1
-	writer_start "$mnt" 200 0.02
+	writer_start "$mnt" 50 0.02
 	sleep 1
 	before=$(dmsetup table --showkeys "$name")
 	"$ctl" mirror "/dev/mapper/$name" "$dst" id "m-$name" wait complete \
@@ -94,7 +94,7 @@ crypt_move() {
 # Plain dm-crypt (the key in the table) on a raw disk.
 test_crypt() {
 	local dev dst sz
-	dev=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	dev=$(mkloop 32) && dst=$(mkloop 32) || return 1
 	sz=$(blockdev --getsz "$dev")
 	dmsetup create bjb-crypt --table "0 $sz crypt aes-xts-plain64 $hexkey 0 $(devno "$dev") 0" ||
 		return 1
@@ -103,16 +103,26 @@ test_crypt() {
 	dmsetup remove bjb-crypt
 }
 
+# luks_format DEV: a LUKS2 header (16 MiB with its keyslots), formatted
+# once and copied: the tests need containers, not distinct ones.
 luks_format() {
-	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 \
-		--pbkdf-force-iterations 1000 --key-file "$key" "$1"
+	local t=$live_dir/luks.img
+	if [ ! -e "$t.hdr" ]; then
+		truncate -s 32M "$t" &&
+			cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 \
+				--pbkdf-force-iterations 1000 --key-file "$key" \
+				"$t" &&
+			dd if="$t" of="$t.hdr" bs=1M count=16 status=none ||
+			return 1
+	fi
+	dd if="$t.hdr" of="$1" bs=1M oflag=direct status=none
 }
 
 # LUKS2, opened with its key in the table: after the move the container
 # opens from the destination, and the old one is no container any more.
 test_luks() {
 	local dev dst
-	dev=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	dev=$(mkloop 32) && dst=$(mkloop 32) || return 1
 	luks_format "$dev" || return 1
 	cryptsetup open --disable-keyring --key-file "$key" "$dev" bjb-luks ||
 		return 1
@@ -182,26 +192,34 @@ make_vg() {
 	echo "$vg" >>"$live_dir/vgs"
 	stop_bg	# a failed test's writer
 	pvcreate -q "$1" >/dev/null && vgcreate -q "$vg" "$1" >/dev/null &&
-		lvcreate -q -y -L 24M -n a "$vg" >/dev/null &&
-		lvcreate -q -y -L 24M -n b "$vg" >/dev/null || return 1
+		lvcreate -q -y -L 12M -n a "$vg" >/dev/null &&
+		lvcreate -q -y -L 12M -n b "$vg" >/dev/null || return 1
 	mkfs_mount "/dev/$vg/a" "$live_dir/mnt-a" &&
 		mkfs_mount "/dev/$vg/b" "$live_dir/mnt-b" || return 1
-	head -c 4M /dev/urandom >"$live_dir/still" &&
+	head -c 2M /dev/urandom >"$live_dir/still" &&
 		cp "$live_dir/still" "$live_dir/mnt-b/still" && sync
 }
 
 # A PV under two mounted LVs moves; LVM then finds the VG on DST alone.
+# Mid-move, 'lvchange --refresh' reloads an LV onto the device LVM prefers
+# for the PV, the one the LVs use (ours): the job goes on, exactly.
 test_pv() {
 	local pv dst ta tb rc
-	pv=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	pv=$(mkloop 32) && dst=$(mkloop 32) || return 1
 	make_vg bjbvg$$pv "$pv" || return 1
 	ta=$(dmsetup table "$vg-a") tb=$(dmsetup table "$vg-b")
-	writer_start "$live_dir/mnt-a" 200 0.02
+	writer_start "$live_dir/mnt-a" 50 0.02
+	"$ctl" -q mirror "$pv" "$dst" id pvm speed 4M || return 1
 	sleep 1
-	"$ctl" mirror "$pv" "$dst" id pvm wait complete >"$live_dir/out" 2>&1 &&
-		rc=0 || rc=$?
-	tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 12
-	expect_eq "$rc" 0 "blkjobctl mirror $pv $dst" || return 1
+	lvchange -q --refresh "$vg/a" 2>&1 | grep -v WARNING
+	expect_eq "$(table_field "$vg-a" 4)" "$(dmsetup info -c --noheadings \
+		-o major,minor --separator : "blkjob-$(basename "$pv")")" \
+		"$vg-a's device after the refresh" || return 1
+	"$ctl" set-speed pvm 0 && "$ctl" -q wait pvm status ready timeout 120 &&
+		"$ctl" complete pvm || return 1
+	"$ctl" restore "$pv" wait >"$live_dir/out" 2>&1 && rc=0 || rc=$?
+	cat "$live_dir/out"
+	expect_eq "$rc" 0 "blkjobctl restore $pv wait" || return 1
 	writer_stop || return 1
 	expect_table "$vg-a" "${ta/ $(devno "$pv") / $(devno "$dst") }" &&
 		expect_table "$vg-b" "${tb/ $(devno "$pv") / $(devno "$dst") }" ||
@@ -218,7 +236,7 @@ test_pv() {
 		return 1
 	expect_table "$vg-a" "${ta/ $(devno "$pv") / $(devno "$dst") }" ||
 		return 1
-	expect_eq "$(pvs --noheadings -o pv_name --select vg_name="$vg" | tr -d ' ')" \
+	expect_eq "$(pvs --noheadings -o pv_name,vg_name | awk -v v="$vg" '$2 == v { print $1 }')" \
 		"$dst" "the VG's PV" || return 1
 	fsck.ext4 -fn "/dev/$vg/a" >/dev/null 2>&1 &&
 		fsck.ext4 -fn "/dev/$vg/b" >/dev/null 2>&1 || die "fsck" ||
@@ -231,14 +249,52 @@ test_pv() {
 	vgchange -q -an "$vg" >/dev/null && vgremove -q -f "$vg" >/dev/null
 }
 
+# With LVM's devices file in use, the PV's new disk is listed in it and
+# the old one dropped: LVM activates the VG from the new disk.
+test_pv_devicesfile() {
+	local pv dst rc vg=bjbvg$$df
+	pv=$(mkloop 32) && dst=$(mkloop 32) || return 1
+	echo "$vg" >>"$live_dir/vgs"
+	stop_bg
+	LVM_SYSTEM_DIR=$live_dir/lvmdf
+	mkdir -p "$LVM_SYSTEM_DIR/devices"
+	sed 's/use_devicesfile = 0/use_devicesfile = 1/' \
+		"$live_dir/lvm/lvm.conf" >"$LVM_SYSTEM_DIR/lvm.conf"
+	lvm lvmdevices -q --yes --adddev "$pv" || return 1
+	pvcreate -q "$pv" >/dev/null && vgcreate -q "$vg" "$pv" >/dev/null &&
+		lvcreate -q -y -L 12M -n a "$vg" >/dev/null || return 1
+	mkfs_mount "/dev/$vg/a" "$live_dir/mnt-df" || return 1
+	head -c 4M /dev/urandom >"$live_dir/still" &&
+		cp "$live_dir/still" "$live_dir/mnt-df/still" && sync || return 1
+	"$ctl" mirror "$pv" "$dst" id pvdf wait complete >"$live_dir/out" 2>&1 &&
+		rc=0 || rc=$?
+	tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 8
+	expect_eq "$rc" 0 "blkjobctl mirror $pv $dst" || return 1
+	grep -q "^$dst: added to LVM's devices file" "$live_dir/out" &&
+		grep -q "^$pv: dropped from LVM's devices file" "$live_dir/out" ||
+		die "the devices file was not updated" || return 1
+	lvm lvmdevices 2>/dev/null | grep -q "DEVNAME=$dst " &&
+		! lvm lvmdevices 2>/dev/null | grep -q "DEVNAME=$pv " ||
+		die "devices file: $(lvm lvmdevices 2>&1)" || return 1
+	umount "$live_dir/mnt-df" || return 1
+	vgchange -q -an "$vg" >/dev/null && vgchange -q -ay "$vg" >/dev/null ||
+		return 1
+	expect_eq "$(table_field "$vg-a" 4)" "$(devno "$dst")" "$vg-a's device" ||
+		return 1
+	mount -o ro "/dev/$vg/a" "$live_dir/mnt-df" &&
+		cmp "$live_dir/still" "$live_dir/mnt-df/still" &&
+		umount "$live_dir/mnt-df" || return 1
+	vgchange -q -an "$vg" >/dev/null && vgremove -q -f "$vg" >/dev/null
+}
+
 # An LV reloaded onto the PV itself during the move writes there alone:
 # the job refuses to pivot, the LVs go back onto the PV, nothing is wiped.
 test_bypass_not_pivoted() {
 	local pv dst ta rc out
-	pv=$(mkloop 64) && dst=$(mkloop 64) || return 1
+	pv=$(mkloop 32) && dst=$(mkloop 32) || return 1
 	make_vg bjbvg$$by "$pv" || return 1
 	ta=$(dmsetup table "$vg-a")
-	writer_start "$live_dir/mnt-a" 200 0.02
+	writer_start "$live_dir/mnt-a" 50 0.02
 	"$ctl" -q mirror "$pv" "$dst" id byp auto-dismiss off wait ||
 		return 1
 	dmsetup reload "$vg-a" --table "$ta" && dmsetup resume "$vg-a" ||
@@ -268,7 +324,44 @@ test_bypass_not_pivoted() {
 	vgchange -q -an "$vg" >/dev/null && vgremove -q -f "$vg" >/dev/null
 }
 
-ktap_plan 6
+# blkjobctl killed after each step of a move beneath a LUKS mapping:
+# 'restore TOP' finds the move from the mapping alone and finishes it, on
+# the destination if it pivoted, else on the source; the copy nobody uses
+# is wiped, and the data is what was written.
+test_killed() {
+	local step dev dst sum rc want other args
+	for step in resume holders job lift; do
+		echo "# killed after $step"
+		dev=$(mkloop 32) && dst=$(mkloop 32) || return 1
+		luks_format "$dev" || return 1
+		cryptsetup open --disable-keyring --key-file "$key" "$dev" \
+			bjb-kill || return 1
+		dd if=/dev/urandom of=/dev/mapper/bjb-kill bs=1M count=8 \
+			oflag=direct status=none || return 1
+		sum=$(sha256sum </dev/mapper/bjb-kill)
+		args=(mirror /dev/mapper/bjb-kill "$dst" id "k-$step")
+		[ "$step" = lift ] && args+=(wait complete)
+		BLKJOBCTL_TEST_KILL_AT=$step "$ctl" -q "${args[@]}" && rc=0 ||
+			rc=$?
+		expect_eq "$rc" 137 "blkjobctl killed after $step" || return 1
+		"$ctl" restore /dev/mapper/bjb-kill force || return 1
+		want=$dev other=$dst
+		[ "$step" = lift ] && want=$dst other=$dev
+		expect_eq "$(table_field bjb-kill 7)" "$(devno "$want")" \
+			"bjb-kill's device after $step" || return 1
+		no_blkjob_dev || return 1
+		"$ctl" show "k-$step" >/dev/null 2>&1 && die "job left" &&
+			return 1
+		expect_eq "$(sha256sum </dev/mapper/bjb-kill)" "$sum" \
+			"data after $step" || return 1
+		! cryptsetup isLuks "$other" ||
+			die "$other is still LUKS after $step" || return 1
+		"$ctl" -q restore /dev/mapper/bjb-kill || return 1
+		cryptsetup close bjb-kill || return 1
+	done
+}
+
+ktap_plan 8
 ktap_run "dm-crypt's disk moves beneath it: ciphertext only, crypt kept" \
 	test_crypt
 ktap_run "LUKS2 moves beneath its mapping and opens from the destination" \
@@ -277,8 +370,12 @@ ktap_run "a keyring-held LUKS2 key: refused, nothing changed" \
 	test_luks_keyring_refused
 ktap_run "a crypt whose disk has another holder: refused" \
 	test_shared_bottom_refused
-ktap_run "a PV under two mounted LVs moves; LVM finds it on the new disk" \
+ktap_run "a PV under two mounted LVs moves, refreshed; LVM finds the new disk" \
 	test_pv
+ktap_run "LVM's devices file follows the PV onto its new disk" \
+	test_pv_devicesfile
 ktap_run "an LV reloaded onto the PV mid-move: no pivot, nothing lost" \
 	test_bypass_not_pivoted
+ktap_run "killed at each step of a move beneath: restore TOP finishes it" \
+	test_killed
 ktap_finish

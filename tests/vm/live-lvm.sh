@@ -41,7 +41,7 @@ test_lvm_move() {
 	out=$("$ctl" mirror "$lvdev" "$dst" id lvmove 2>&1) && rc=0 || rc=$?
 	expect_eq "$rc" 1 "blkjobctl mirror $lvdev without below-lvm" ||
 		return 1
-	grep -q "is an LVM logical volume: .* add 'below-lvm'" <<<"$out" ||
+	grep -q "is an LVM logical volume: .* Mirror $pv instead .* add 'below-lvm'" <<<"$out" ||
 		die "message: $out" || return 1
 	expect_table "$vg-lv" "0 $size linear $(devno "$pv") 2048" || return 1
 	"$ctl" mirror "$lvdev" "$dst" id lvmove wait complete below-lvm \

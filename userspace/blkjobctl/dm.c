@@ -27,6 +27,7 @@
  * and removes it. Sysfs's holders of the temporary device say how far
  * that got. A plain device otherwise in use (mounted) is refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -53,6 +54,7 @@
 #define TMP_PREFIX	"blkjob-"
 #define UUID_REAL	"BLKJOB-REAL-"
 #define UUID_TMP	"BLKJOB-TMP-"
+#define UUID_BENEATH	UUID_TMP "BENEATH-"	/* a tmp with holders moved */
 
 /* ------------------------------------------------------------------ */
 /* libdevmapper's messages: kept for our own "Error:" line              */
@@ -134,6 +136,7 @@ struct plumb {
 	char helper[DM_NAME_LEN];	/* NAME-blkjob-real */
 	char uuid[DM_UUID_LEN];
 	bool tmp;			/* our device in front of a plain one */
+	bool beneath;			/* tmp, made to move holders */
 	struct blkjob_holders holders;	/* tmp: the dm devices on it */
 	struct dm_info info, hinfo;
 	struct bjdm_table live;
@@ -225,6 +228,7 @@ static int plumb_read(struct plumb *pl, const char *name)
 	    bjdm_get_info(pl->helper, &pl->hinfo, huuid, sizeof(huuid)))
 		return dm_fail("cannot query device-mapper");
 	pl->tmp = !strncmp(pl->uuid, UUID_TMP, strlen(UUID_TMP));
+	pl->beneath = !strncmp(pl->uuid, UUID_BENEATH, strlen(UUID_BENEATH));
 	if (!pl->info.exists)
 		return 0;
 	if (pl->tmp && blkjob_holders_get(makedev(pl->info.major,
@@ -664,6 +668,41 @@ static int lift_holders(struct plumb *pl, enum outcome *out)
 }
 
 /*
+ * LVM's devices file, if in use, follows a PV onto @new (added before the
+ * old disk is wiped) and off @old (after). Failures are reported.
+ */
+static void lvm_devices(bool add, const char *path)
+{
+	char why[512];
+	int r;
+
+	r = add ? blkjob_lvm_devices_add(path, why, sizeof(why)) :
+	      blkjob_lvm_devices_del(path, why, sizeof(why));
+	if (r > 0)
+		printf("%s: %s LVM's devices file\n", path,
+		       add ? "added to" : "dropped from");
+	else if (r < 0)
+		fprintf(stderr, "Warning: %s; check LVM's devices file (lvmdevices) lists the PV's new disk and not its old one.\n",
+			why);
+}
+
+/* The old disk about to be wiped is a PV: list the destination first. */
+static void lvm_devices_follow(struct plumb *pl, const char *old)
+{
+	struct blkjob_wipe_result res = { 0 };
+	char dst[PATH_MAX];
+	unsigned int i;
+
+	if (blkjob_wipe(old, NULL, BLKJOB_WIPE_DRY_RUN, &res))
+		return;
+	for (i = 0; i < res.n; i++)
+		if (!strcmp(res.sigs[i].type, "LVM2_member") &&
+		    !blkjob_dev_path(pl->dst_dev, dst, sizeof(dst)))
+			lvm_devices(true, dst);
+	blkjob_wipe_result_free(&res);
+}
+
+/*
  * A move beneath ended: one of its two disks holds a copy nobody uses any
  * more, with the same LVM label, LUKS header or filesystem UUID as the
  * live one. LVM refuses to work on a VG with duplicate PVs, and lookups by
@@ -690,13 +729,19 @@ static void wipe_copy(struct plumb *pl, dev_t dev, const char *what)
 	}
 	if (!err)
 		err = blkjob_dev_path(dev, path, sizeof(path));
+	if (!err && dev == pl->src_dev)
+		lvm_devices_follow(pl, path);
 	if (!err)
 		err = blkjob_wipe(path, pl->wipe_backup, 0, &res);
-	for (i = 0; i < res.n; i++)
+	for (i = 0; i < res.n; i++) {
 		printf("%s: the %s's %s signature erased (offset %" PRIu64 ", %" PRIu64 " bytes%s%s)\n",
 		       path, what, res.sigs[i].type, res.sigs[i].offset,
 		       res.sigs[i].len, res.sigs[i].backup[0] ?
 		       "; saved in " : "", res.sigs[i].backup);
+		if (!strcmp(res.sigs[i].type, "LVM2_member") &&
+		    dev == pl->src_dev)
+			lvm_devices(false, path);
+	}
 	blkjob_wipe_result_free(&res);
 	if (err)
 		fprintf(stderr, "Warning: cannot wipe the %s %u:%u: %s; it may still be found by its UUID.\n",
@@ -768,6 +813,10 @@ static int restore_plumbing(struct plumb *pl, bool force,
 			ret = lift_holders(pl, out);
 			if (ret)
 				return ret;
+		} else if (pl->beneath && pl->blkjob) {
+			/* Killed after the lift: the leg still says where. */
+			*out = strcmp(pl->leg, "destination") ? OUT_ORIGINAL :
+			       OUT_DESTINATION;
 		}
 		/* Ours from start to end: the device itself goes. */
 		if (!bjdm_simple(DM_DEVICE_REMOVE, pl->name))
@@ -869,14 +918,21 @@ static bool is_lvm(const struct plumb *pl)
 /*
  * A completed mirror changes the mapping under LVM, whose metadata keeps the
  * LV on its old extents: the next activation or refresh maps the old, stale
- * data back under a filesystem that has moved on. Only on request.
+ * data back under a filesystem that has moved on. Only on request. The
+ * permanent move is the PV's, from beneath all its LVs.
  */
 static int check_lvm(const struct plumb *pl, const struct request *req)
 {
+	char pv[PATH_MAX] = "its PV", w[64];
+	dev_t d;
+
 	if (req->cmd != CMD_MIRROR || !is_lvm(pl) || req->below_lvm)
 		return 0;
-	return err_msg("%s is an LVM logical volume: a mirror moves it below LVM, whose metadata would still place it on its old disk, so a later activation or 'lvchange --refresh' maps the stale data back. Use pvmove for a permanent move, or add 'below-lvm' to move it anyway (see blkjobctl(8), LVM)",
-		       pl->name);
+	if (pl->live.n && sscanf(pl->live.seg[0].params, "%63s", w) == 1 &&
+	    parse_devno(w, &d) && blkjob_dev_path(d, pv, sizeof(pv)))
+		snprintf(pv, sizeof(pv), "its PV");
+	return err_msg("%s is an LVM logical volume: a mirror moves it below LVM, whose metadata would still place it on its old disk, so a later activation or 'lvchange --refresh' maps the stale data back. Mirror %s instead to move every LV on it for good, use pvmove to move this LV alone, or add 'below-lvm' to move it anyway (see blkjobctl(8), LVM)",
+		       pl->name, pv);
 }
 
 /*
@@ -1031,7 +1087,8 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 			       arg, dst_bytes, bytes);
 	if (blkjob_table(&t, bytes >> 9, s->devno, dst, 0))
 		return EXIT_FAIL;
-	snprintf(uuid, sizeof(uuid), UUID_TMP "%s", s->kname);
+	snprintf(uuid, sizeof(uuid), "%s%s", beneath ? UUID_BENEATH : UUID_TMP,
+		 s->kname);
 	ok = bjdm_create_dev(pl->name, uuid, &t, false);
 	bjdm_table_free(&t);
 	if (!ok)
@@ -1118,15 +1175,18 @@ static void say_holders(struct printer *p, const struct plumb *pl,
 	for (i = 0; i < pl->holders.n; i++)
 		pr_text(p, "%s: now on %s, its table otherwise as it was\n",
 			pl->holders.names[i], where);
-	pr_text(p, "%s: removed; blkjob retired\n", pl->name);
+	if (pl->holders.n)
+		pr_text(p, "%s: removed; blkjob retired\n", pl->name);
+	else
+		pr_text(p, "%s: removed (its holders were already on %s); blkjob retired\n",
+			pl->name, where);
 }
 
 static void say_outcome(struct live *l, enum outcome out)
 {
 	struct printer *p = l->p;
 
-	if (l->pl.holders.n && (out == OUT_DESTINATION ||
-				out == OUT_ORIGINAL)) {
+	if (l->pl.beneath && (out == OUT_DESTINATION || out == OUT_ORIGINAL)) {
 		say_holders(p, &l->pl, out == OUT_DESTINATION ? l->dst_path :
 			    l->under);
 		return;
@@ -1533,16 +1593,77 @@ static int wait_pending(struct plumb *pl)
 	return follow_job(pl, true);
 }
 
-/* 'restore TOP' of a device moved from beneath restores that move. */
+/* One line of sysfs dm attribute @attr of block device @kname. */
+static bool dm_attr(const char *kname, const char *attr, char *buf,
+		    size_t len)
+{
+	char path[64 + NAME_MAX];
+	bool ok;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/dm/%s", kname, attr);
+	fp = fopen(path, "re");
+	if (!fp)
+		return false;
+	ok = fgets(buf, len, fp);
+	fclose(fp);
+	buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/*
+ * Block device @kname is our device for a move beneath, with a leg on
+ * @dev: its dm name into @name.
+ */
+static bool beneath_on(const char *kname, dev_t dev, char *name, size_t len)
+{
+	char uuid[DM_UUID_LEN], dm[DM_NAME_LEN], src[64], dst[64];
+	struct bjdm_table t;
+	dev_t s = 0, d = 0;
+	bool on;
+
+	if (!dm_attr(kname, "uuid", uuid, sizeof(uuid)) ||
+	    strncmp(uuid, UUID_BENEATH, strlen(UUID_BENEATH)) ||
+	    !dm_attr(kname, "name", dm, sizeof(dm)) ||
+	    bjdm_get_lines(dm, DM_DEVICE_TABLE, false, &t))
+		return false;
+	on = t.n == 1 && !strcmp(t.seg[0].type, TARGET_TYPE) &&
+	     sscanf(t.seg[0].params, "%63s %63s", src, dst) == 2 &&
+	     parse_devno(src, &s) && parse_devno(dst, &d) &&
+	     (s == dev || d == dev);
+	bjdm_table_free(&t);
+	if (on)
+		snprintf(name, len, "%s", dm);
+	return on;
+}
+
+/*
+ * 'restore TOP' of a device moved from beneath restores that move: the
+ * blkjob device TOP sits on, or the one with a leg on TOP's device (killed
+ * before the holders moved onto it, or after they left it).
+ */
 static int restore_beneath(struct src *s)
 {
+	struct dirent *de;
 	dev_t bottom = 0;
 	char why[1024];
+	DIR *d;
 
-	if (s->plain || bottom_of(s->name, &bottom, why, sizeof(why)) ||
-	    !tmp_devno(bottom))
+	if (s->plain || bottom_of(s->name, &bottom, why, sizeof(why)))
 		return 0;
-	return src_of_devno(s, bottom);
+	if (tmp_devno(bottom))
+		return bjdm_name_of_devno(bottom, s->name, sizeof(s->name)) ?
+		       err_msg("%u:%u: no such dm device", major(bottom),
+			       minor(bottom)) : 0;
+	d = opendir("/sys/block");
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "dm-", 3) &&
+		    beneath_on(de->d_name, bottom, s->name, sizeof(s->name)))
+			break;
+	closedir(d);
+	return 0;
 }
 
 /* What 'restore' did, in words. */
@@ -1552,7 +1673,7 @@ static void say_restored(struct printer *p, const struct plumb *pl,
 	char where[32];
 	dev_t d = out == OUT_DESTINATION ? pl->dst_dev : pl->src_dev;
 
-	if (pl->holders.n && (out == OUT_DESTINATION || out == OUT_ORIGINAL)) {
+	if (pl->beneath && (out == OUT_DESTINATION || out == OUT_ORIGINAL)) {
 		snprintf(where, sizeof(where), "%u:%u", major(d), minor(d));
 		say_holders(p, pl, where);
 		return;

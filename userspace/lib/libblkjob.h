@@ -179,6 +179,17 @@ int blkjob_holders_check(dev_t dev, struct blkjob_holders *h, char *why,
  */
 int blkjob_holders_swap(dev_t from, dev_t to, char *why, size_t len);
 
+/*
+ * LVM's devices file, when it is in use (lvmconfig's
+ * devices/use_devicesfile): list the PV on @path in it (add), or drop
+ * @path from it (del), with lvmdevices(8). Returns 1 when done, 0 when the
+ * file is not in use (or LVM is not installed), or -errno with @why. A PV
+ * moved onto a new disk is added before its old disk is wiped and dropped
+ * after: at no point does LVM lose sight of it.
+ */
+int blkjob_lvm_devices_add(const char *path, char *why, size_t len);
+int blkjob_lvm_devices_del(const char *path, char *why, size_t len);
+
 /* --------------------------------------------------------------------- */
 /* Wiping signatures (retiring the source of a permanent move)           */
 /* --------------------------------------------------------------------- */
