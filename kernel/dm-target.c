@@ -38,6 +38,8 @@
  * @dst: the destination leg
  * @meta_dev: the metadata device, or NULL
  * @meta: its object, whose record of this device a pivot updates
+ * @held_front: leading sectors a mirror gives the destination only at
+ *	the pivot
  * @devt: the mapped device's dev_t, the registry key
  * @bs: bioset for clones of writes to the destination
  * @wq: detach waits for @users here, dtr for @job
@@ -65,6 +67,7 @@ struct blkjob_dm {
 	struct dm_dev *dst;
 	struct dm_dev *meta_dev;
 	struct blkjob_md *meta;
+	sector_t held_front;
 	dev_t devt;
 	struct bio_set bs;
 	wait_queue_head_t wq;
@@ -319,6 +322,24 @@ struct block_device *blkjob_dm_bdev(struct blkjob_dm *dm, bool dest)
 u64 blkjob_dm_bytes(struct blkjob_dm *dm)
 {
 	return (u64)dm->ti->len << SECTOR_SHIFT;
+}
+
+/**
+ * blkjob_dm_hold_bytes() - what a mirror keeps off the destination
+ * @dm: the instance
+ *
+ * The table's "hold" (blkjobctl sets it for a move beneath LVM or
+ * cryptsetup): the leading bytes where a device's identity lives (LVM
+ * label, LUKS headers, superblocks). Until the pivot the destination has
+ * none of it, so a power cut during the move leaves no second device that
+ * LVM or a UUID lookup could take for the source.
+ *
+ * Context: any.
+ * Return: bytes, at most the mapped length.
+ */
+u64 blkjob_dm_hold_bytes(struct blkjob_dm *dm)
+{
+	return (u64)min_t(sector_t, dm->held_front, dm->ti->len) << SECTOR_SHIFT;
 }
 
 /* Say what is wrong with a device path given to job-new. */
@@ -726,15 +747,52 @@ static int blkjob_dm_ctr_busy(struct dm_target *ti, dev_t devt)
 	return -EBUSY;
 }
 
-/* <source_dev> <dest_dev> [meta <metadata_dev>] */
+#define BLKJOB_DM_USAGE \
+	"Expected <source_dev> <dest_dev> [meta <metadata_dev>] [hold <sectors>]"
+
+/* The optional "meta" and "hold" arguments, in this order. */
+static int blkjob_dm_ctr_opts(struct dm_target *ti, struct blkjob_dm *dm,
+			      unsigned int argc, char **argv)
+{
+	unsigned long long hold;
+	unsigned int i = 0;
+	int err;
+
+	if (argc % 2) {
+		ti->error = BLKJOB_DM_USAGE;
+		return -EINVAL;
+	}
+	if (i < argc && !strcmp(argv[i], "meta")) {
+		err = blkjob_dm_ctr_meta(ti, dm, argv[i + 1]);
+		if (err)
+			return err;
+		i += 2;
+	}
+	if (i < argc && !strcmp(argv[i], "hold")) {
+		if (kstrtoull(argv[i + 1], 10, &hold)) {
+			ti->error = "Invalid hold (sectors)";
+			goto bad;
+		}
+		dm->held_front = hold;
+		i += 2;
+	}
+	if (i == argc)
+		return 0;
+	ti->error = BLKJOB_DM_USAGE;
+bad:
+	blkjob_dm_put_meta(ti, dm);
+	return -EINVAL;
+}
+
+/* <source_dev> <dest_dev> [meta <metadata_dev>] [hold <sectors>] */
 static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	struct blkjob_dm *dm;
 	int err;
 
-	if ((argc != 2 && argc != 4) || (argc == 4 && strcmp(argv[2], "meta"))) {
-		ti->error = "Expected <source_dev> <dest_dev> [meta <metadata_dev>]";
+	if (argc < 2) {
+		ti->error = BLKJOB_DM_USAGE;
 		return -EINVAL;
 	}
 	dm = kzalloc(sizeof(*dm), GFP_KERNEL);
@@ -767,11 +825,9 @@ static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	err = blkjob_dm_ctr_check(ti, dm);
 	if (err)
 		goto put_dst;
-	if (argc == 4) {
-		err = blkjob_dm_ctr_meta(ti, dm, argv[3]);
-		if (err)
-			goto put_dst;
-	}
+	err = blkjob_dm_ctr_opts(ti, dm, argc - 2, argv + 2);
+	if (err)
+		goto put_dst;
 	err = bioset_init(&dm->bs, BIO_POOL_SIZE, 0, 0);
 	if (err) {
 		ti->error = "Cannot allocate the bioset";
@@ -945,6 +1001,8 @@ static void blkjob_dm_status(struct dm_target *ti, status_type_t type,
 		DMEMIT("%s %s", dm->src->name, dm->dst->name);
 		if (dm->meta_dev)
 			DMEMIT(" meta %s", dm->meta_dev->name);
+		if (dm->held_front)
+			DMEMIT(" hold %llu", (unsigned long long)dm->held_front);
 		break;
 	case STATUSTYPE_IMA:
 		*result = '\0';

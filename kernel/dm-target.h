@@ -80,6 +80,7 @@ bool blkjob_dm_src_shared(struct blkjob_dm *dm);
 int blkjob_dm_record_unpivot(struct blkjob_dm *dm);
 struct block_device *blkjob_dm_bdev(struct blkjob_dm *dm, bool dest);
 u64 blkjob_dm_bytes(struct blkjob_dm *dm);
+u64 blkjob_dm_hold_bytes(struct blkjob_dm *dm);
 void blkjob_dm_hold(struct blkjob_dm *dm);
 void blkjob_dm_unhold(struct blkjob_dm *dm);
 void blkjob_dm_event(struct blkjob_dm *dm);

@@ -47,6 +47,13 @@
  * hooks stay attached for that and the bitmap is no longer used: both legs
  * get every write. A failed write (or flush) of the source makes it stale;
  * from then on it gets nothing, and a cancel keeps the destination.
+ *
+ * Held granules (the table's "hold", blkjob_dm_hold_bytes()) are where a
+ * device's identity lives. The destination gets none of them before the
+ * pivot: the copier skips them, writes to them go to the source alone and
+ * dirty them, and ready does not wait for them. job-complete copies them
+ * with the rest while every bio is held, so the destination takes on the
+ * identity at the pivot. A soft cancel leaves them off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -90,6 +97,9 @@
  * @stale_err: that failure's error (under @lock)
  * @stale_flush: it was a flush (under @lock)
  * @stale_work: says so on the job and raises a dm event, in process context
+ * @nheld: granules the destination gets only at the pivot
+ * @release: finishing with a pivot: the copier takes the held granules
+ *	too; kthread only
  * @cursor: where the copier looks for dirty granules next; kthread only
  * @ready: the job became ready; kthread only
  * @failures: copies that failed; kthread only
@@ -121,6 +131,8 @@ struct mirror {
 	bool stale_flush;
 	struct work_struct stale_work;
 
+	unsigned long nheld;
+	bool release;
 	unsigned long cursor;
 	bool ready;
 	unsigned int failures;
@@ -149,6 +161,15 @@ static void mirror_set_dirty(struct mirror *m, unsigned long first,
 	m->nr_dirty += n;
 	WRITE_ONCE(m->kick, true);
 	wake_up(&m->job->wq);
+}
+
+/* The write reaches a held granule. */
+static bool mirror_held(struct mirror *m, struct blkjob_dm_io *io)
+{
+	unsigned long first, last;
+
+	mirror_range(m, io, &first, &last);
+	return first < m->nheld;
 }
 
 static bool mirror_overlaps(struct mirror *m, struct blkjob_dm_io *io,
@@ -205,8 +226,9 @@ static int mirror_map(void *priv, struct blkjob_dm_io *io, struct bio *bio)
 	if (!op_is_write(bio_op(bio)))
 		return DM_MAPIO_REMAPPED;
 	io->kind = BLKJOB_DM_WRITE;
-	/* Discards and write-zeroes only dirty their range. */
-	if (bio_op(bio) != REQ_OP_WRITE || !READ_ONCE(m->write_blocking))
+	/* Discards, write-zeroes and held granules: only dirty their range. */
+	if (bio_op(bio) != REQ_OP_WRITE || !READ_ONCE(m->write_blocking) ||
+	    mirror_held(m, io))
 		return DM_MAPIO_REMAPPED;
 
 	io->kind = BLKJOB_DM_ACTIVE;
@@ -337,15 +359,25 @@ static void mirror_wait_io(struct mirror *m)
 					 blkjob_pool_has_done(&m->pool), HZ);
 }
 
-/* Work left: dirty granules and copies in flight. */
-static void mirror_account(struct mirror *m)
+/* Dirty granules the copier may take now: held ones only to pivot. */
+static unsigned long mirror_left(struct mirror *m)
 {
 	unsigned long n;
 
 	spin_lock_irq(&m->lock);
 	n = m->nr_dirty;
+	if (!m->release)
+		n -= bitmap_weight(m->dirty, m->nheld);
 	spin_unlock_irq(&m->lock);
-	n += m->pool.in_flight;
+	return n;
+}
+
+/* Work left: dirty granules and copies in flight. */
+static void mirror_account(struct mirror *m)
+{
+	unsigned long n;
+
+	n = mirror_left(m) + m->pool.in_flight;
 	blkjob_set_remaining(m->job, min_t(u64, (u64)n << m->shift, m->len));
 }
 
@@ -363,16 +395,16 @@ static bool mirror_copying(struct mirror *m, unsigned long g)
 /* A dirty granule not being copied, from the cursor on; @lock held. */
 static unsigned long mirror_pick(struct mirror *m)
 {
-	unsigned long g;
+	unsigned long lo = m->release ? 0 : m->nheld, g;
 	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
-		g = find_next_bit(m->dirty, m->nbits, m->cursor);
+		g = find_next_bit(m->dirty, m->nbits, max(m->cursor, lo));
 		while (g < m->nbits && mirror_copying(m, g))
 			g = find_next_bit(m->dirty, m->nbits, g + 1);
 		if (g < m->nbits)
 			return g;
-		m->cursor = 0;
+		m->cursor = lo;
 	}
 	return m->nbits;
 }
@@ -535,6 +567,10 @@ static int mirror_finish(struct mirror *m)
 	int err;
 
 	blkjob_dm_hold(m->dm);
+	/* Before the held granules reach the destination. */
+	if (pivot && mirror_bypassed(m))
+		goto again;
+	m->release = pivot;
 	for (;;) {
 		mirror_reap(m);
 		mirror_account(m);
@@ -543,30 +579,25 @@ static int mirror_finish(struct mirror *m)
 				mirror_wait_io(m);
 				continue;
 			}
-			blkjob_dm_unhold(m->dm);
-			return -EAGAIN;
+			goto again;
 		}
 		if (mirror_start(m))
 			continue;
-		if (!m->pool.in_flight && !READ_ONCE(m->nr_dirty))
+		if (!m->pool.in_flight && !mirror_left(m))
 			break;
 		mirror_wait_io(m);
 	}
 	err = blkdev_issue_flush(m->dst);
-	if (err && mirror_flush_failed(m, err)) {
-		blkjob_dm_unhold(m->dm);
-		return -EAGAIN;
-	}
-	if (pivot && mirror_bypassed(m)) {
-		blkjob_dm_unhold(m->dm);
-		return -EAGAIN;
-	}
+	if (err && mirror_flush_failed(m, err))
+		goto again;
+	/* A holder's table loaded since: its writes never came through us. */
+	if (pivot && mirror_bypassed(m))
+		goto again;
 	/* No bio goes to the destination alone before the record says so. */
 	err = pivot ? blkjob_dm_record_pivot(m->dm) : 0;
 	if (err) {
 		mirror_record_failed(m, err);
-		blkjob_dm_unhold(m->dm);
-		return -EAGAIN;
+		goto again;
 	}
 	if (pivot && m->reversible) {
 		/* Before the held bios are mapped again: they go to both. */
@@ -578,6 +609,16 @@ static int mirror_finish(struct mirror *m)
 	blkjob_dm_detach(m->dm, pivot);
 	m->dm = NULL;
 	return 0;
+
+again:
+	/*
+	 * Held granules copied already stay on the destination: a retry
+	 * copies the rest at the next pivot, and a power cut before it finds
+	 * an identity there (as before the hold existed).
+	 */
+	m->release = false;
+	blkjob_dm_unhold(m->dm);
+	return -EAGAIN;
 }
 
 static int mirror_run(struct blkjob *job)
@@ -615,7 +656,7 @@ static int mirror_run(struct blkjob *job)
 			deadline = blkjob_ratelimit(job, n);
 			continue;
 		}
-		if (!m->pool.in_flight && !READ_ONCE(m->nr_dirty))
+		if (!m->pool.in_flight && !mirror_left(m))
 			mirror_converged(m);
 		blkjob_wait(job, &deadline, mirror_event);
 	}
@@ -698,6 +739,8 @@ static int mirror_create(struct blkjob *job, const struct blkjob_params *p,
 	if (err)
 		goto detach;
 	m->shift = ilog2(job->granularity);
+	m->nheld = DIV_ROUND_UP_ULL(blkjob_dm_hold_bytes(m->dm),
+				    job->granularity);
 	err = mirror_alloc(m, p, nr_chunks, extack);
 	if (err)
 		goto detach;

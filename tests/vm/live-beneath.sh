@@ -215,8 +215,15 @@ test_pv() {
 	expect_eq "$(table_field "$vg-a" 4)" "$(dmsetup info -c --noheadings \
 		-o major,minor --separator : "blkjob-$(basename "$pv")")" \
 		"$vg-a's device after the refresh" || return 1
-	"$ctl" set-speed pvm 0 && "$ctl" -q wait pvm status ready timeout 120 &&
-		"$ctl" complete pvm || return 1
+	# The identity reaches DST at the pivot only: no second PV till then.
+	cmp -n 8M "$dst" /dev/zero || die "DST's first 8 MiB written" ||
+		return 1
+	"$ctl" set-speed pvm 0 && "$ctl" -q wait pvm status ready timeout 120 ||
+		return 1
+	[ -z "$(blkid -p -o value -s TYPE "$dst")" ] ||
+		die "DST is a PV before the pivot: $(blkid -p "$dst")" ||
+		return 1
+	"$ctl" complete pvm || return 1
 	"$ctl" restore "$pv" wait >"$live_dir/out" 2>&1 && rc=0 || rc=$?
 	cat "$live_dir/out"
 	expect_eq "$rc" 0 "blkjobctl restore $pv wait" || return 1
@@ -344,6 +351,13 @@ test_killed() {
 		BLKJOBCTL_TEST_KILL_AT=$step "$ctl" -q "${args[@]}" && rc=0 ||
 			rc=$?
 		expect_eq "$rc" 137 "blkjobctl killed after $step" || return 1
+		if [ "$step" = job ]; then
+			# Copying goes on in the kernel, all but the header.
+			sleep 1
+			! cryptsetup isLuks "$dst" ||
+				die "a second container before the pivot" ||
+				return 1
+		fi
 		"$ctl" restore /dev/mapper/bjb-kill force || return 1
 		want=$dev other=$dst
 		[ "$step" = lift ] && want=$dst other=$dev

@@ -991,19 +991,32 @@ static int make_helper(struct plumb *pl)
 	return 0;
 }
 
-/* @meta: the metadata device recording the move, 0 when none. */
+/*
+ * A move beneath gives the destination the identity at the pivot only
+ * (dm-target.md, "hold"): the first 8 MiB hold the LVM label and metadata,
+ * the LUKS2 headers (libblkid looks for the second one up to 4 MiB in)
+ * and filesystem superblocks.
+ */
+#define BENEATH_HOLD_SECTORS	(8U << 11)
+
+/*
+ * @meta: the metadata device recording the move, 0 when none; @hold:
+ * leading sectors the destination gets at the pivot only.
+ */
 static int blkjob_table(struct bjdm_table *t, uint64_t len, dev_t src,
-			dev_t dst, dev_t meta)
+			dev_t dst, dev_t meta, unsigned int hold)
 {
-	char params[96];
+	char params[128];
 	int n;
 
 	memset(t, 0, sizeof(*t));
 	n = snprintf(params, sizeof(params), "%u:%u %u:%u", major(src),
 		     minor(src), major(dst), minor(dst));
 	if (meta)
-		snprintf(params + n, sizeof(params) - n, " meta %u:%u",
-			 major(meta), minor(meta));
+		n += snprintf(params + n, sizeof(params) - n, " meta %u:%u",
+			      major(meta), minor(meta));
+	if (hold)
+		snprintf(params + n, sizeof(params) - n, " hold %u", hold);
 	return bjdm_table_add(t, 0, len, TARGET_TYPE, params) ? EXIT_FAIL : 0;
 }
 
@@ -1021,7 +1034,7 @@ static int route_through_target(struct plumb *pl, dev_t dst)
 			return err_msg("%s: %s", pl->meta, strerror(errno));
 		meta = st.st_rdev;
 	}
-	if (blkjob_table(&t, bjdm_table_size(&pl->live), helper, dst, meta))
+	if (blkjob_table(&t, bjdm_table_size(&pl->live), helper, dst, meta, 0))
 		return EXIT_FAIL;
 	ok = bjdm_load(pl->name, &t, pl->info.read_only);
 	bjdm_table_free(&t);
@@ -1085,7 +1098,8 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 	if (dst_bytes < bytes)
 		return err_msg("the destination is smaller than %s (%" PRIu64 " < %" PRIu64 " bytes)",
 			       arg, dst_bytes, bytes);
-	if (blkjob_table(&t, bytes >> 9, s->devno, dst, 0))
+	if (blkjob_table(&t, bytes >> 9, s->devno, dst, 0,
+			 beneath ? BENEATH_HOLD_SECTORS : 0))
 		return EXIT_FAIL;
 	snprintf(uuid, sizeof(uuid), "%s%s", beneath ? UUID_BENEATH : UUID_TMP,
 		 s->kname);
