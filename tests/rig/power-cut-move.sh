@@ -20,7 +20,10 @@
 #            LUKS2 container open and mounted, moved onto vdd; all three
 #            written after: after the cut LVM activates the VG from vdb,
 #            vdd opens with the key, every file matches, fsck is clean,
-#            vda has no LVM label and vdc is no LUKS container
+#            vda has no LVM label and vdc is no LUKS container. And vde,
+#            a PV under a mounted LV, still being copied onto vdf at the
+#            cut: LVM activates it from vde with no duplicate, as vdf got
+#            no label (the target's hold)
 # Runs on the host; the guest's halves are this script with --guest.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 self=$top/tests/rig/power-cut-move.sh
@@ -52,9 +55,9 @@ lvm_env() {
 	EOF
 }
 
-# Step beneath: LVs a and b on the PV vda, and a LUKS container on vdc,
-# mounted at /tmp/v0, v1 and v2.
-beneath_vols() { echo /dev/bjpc/a /dev/bjpc/b /dev/mapper/bjl; }
+# Step beneath: LVs a and b on the PV vda, a LUKS container on vdc and LV
+# c on the PV vde, mounted at /tmp/v0 to v3.
+beneath_vols() { echo /dev/bjpc/a /dev/bjpc/b /dev/mapper/bjl /dev/bjcp/c; }
 
 beneath_boot1() {
 	local i=0 v
@@ -62,6 +65,8 @@ beneath_boot1() {
 	pvcreate -q /dev/vda >/dev/null && vgcreate -q bjpc /dev/vda >/dev/null &&
 		lvcreate -q -y -L 12M -n a bjpc >/dev/null &&
 		lvcreate -q -y -L 12M -n b bjpc >/dev/null || return 1
+	pvcreate -q /dev/vde >/dev/null && vgcreate -q bjcp /dev/vde >/dev/null &&
+		lvcreate -q -y -L 24M -n c bjcp >/dev/null || return 1
 	head -c 32 /dev/urandom >"$d/key"
 	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 \
 		--pbkdf-force-iterations 1000 --key-file "$d/key" /dev/vdc &&
@@ -75,7 +80,8 @@ beneath_boot1() {
 		i=$((i + 1))
 	done
 	"$ctl" mirror /dev/vda /dev/vdb id pv wait complete &&
-		"$ctl" mirror /dev/mapper/bjl /dev/vdd id luks wait complete ||
+		"$ctl" mirror /dev/mapper/bjl /dev/vdd id luks wait complete &&
+		"$ctl" -q mirror /dev/vde /dev/vdf id copying speed 1M ||
 		return 1
 	i=0
 	for v in $(beneath_vols); do
@@ -89,6 +95,14 @@ beneath_boot2() {
 	local i=0 v
 	lvm_env
 	vgchange -q -ay bjpc >/dev/null || return 1
+	# The move cut while copying: one PV with that UUID, the source.
+	vgchange -q -ay bjcp >/tmp/vgc 2>&1 || { cat /tmp/vgc; return 1; }
+	! grep -Ei "duplicate|not using device" /tmp/vgc ||
+		{ echo "guest: LVM saw a second copy of vde"; return 1; }
+	[ "$(pvs --noheadings -o pv_name,vg_name | awk '$2 == "bjcp" { print $1 }')" = /dev/vde ] ||
+		{ echo "guest: bjcp is not on vde: $(pvs)"; return 1; }
+	[ -z "$(blkid -p -o value -s TYPE /dev/vdf)" ] ||
+		{ echo "guest: vdf: $(blkid -p /dev/vdf)"; return 1; }
 	[ "$(pvs --noheadings -o pv_name,vg_name | awk '$2 == "bjpc" { print $1 }')" = /dev/vdb ] ||
 		{ echo "guest: the VG is not on vdb: $(pvs)"; return 1; }
 	[ -z "$(blkid -p -o value -s TYPE /dev/vda)" ] ||
@@ -212,8 +226,11 @@ pair() {
 	disks=(--disk "$d/src.img,serial=bjsrc" --disk "$d/dst.img,serial=bjdst"
 		--disk "$d/meta.img,serial=bjmeta")
 	if [ "$2" = beneath ]; then
-		truncate -s 32M "$d/meta.img" "$d/dst2.img"
-		disks+=(--disk "$d/dst2.img,serial=bjdst2")
+		truncate -s 32M "$d/meta.img" "$d/dst2.img" "$d/src3.img" \
+			"$d/dst3.img"
+		disks+=(--disk "$d/dst2.img,serial=bjdst2"
+			--disk "$d/src3.img,serial=bjsrc3"
+			--disk "$d/dst3.img,serial=bjdst3")
 	fi
 	"$top/scripts/vm" --kernel "$1" --cpus 1 --timeout 600 "${disks[@]}" \
 		-- "$self" --guest 1 "$2" "$d" >"$d/vm.1.log" 2>&1 && rc=0 || rc=$?
