@@ -1373,7 +1373,13 @@ static int record_move(struct live *l)
 	uint64_t off;
 	int err;
 
-	if (l->req->cmd != CMD_MIRROR)
+	/*
+	 * Only 'wrap ... meta' records devices, with uuid BLKJOB-<uuid>: the
+	 * scan opens every block device, so others are spared it.
+	 */
+	if (l->req->cmd != CMD_MIRROR || strncmp(pl->uuid, "BLKJOB-", 7) ||
+	    !strncmp(pl->uuid, UUID_REAL, strlen(UUID_REAL)) ||
+	    !strncmp(pl->uuid, UUID_TMP, strlen(UUID_TMP)))
 		return 0;
 	err = blkjob_meta_find(l->ctx, pl->uuid, pl->meta, sizeof(pl->meta),
 			       &pl->rec);
