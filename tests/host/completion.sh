@@ -86,6 +86,8 @@ keywords_and_values() {
 	check jobs "background write-blocking" \
 		blkjobctl mirror /dev/a /dev/b --copy-mode "" &&
 	check jobs "complete" blkjobctl mirror /dev/a /dev/b speed 5M com &&
+	check jobs "key-file" blkjobctl restore /dev/a ke &&
+	check jobs "/dev/null" blkjobctl mirror /dev/a /dev/b key-file /dev/nul &&
 	check jobs "backup copy mirror" blkjobctl txn job a "" &&
 	check jobs "" blkjobctl copy /dev/a /dev/b speed "" &&
 	check jobs "/dev/null" blkjobctl copy /dev/nul &&

@@ -378,6 +378,18 @@ TEST(wrap_and_restore)
 	EXPECT_TRUE(req.complete);
 	EXPECT_USAGE("unexpected argument 'wipe-backup'", "backup", "a", "b",
 		     "wipe-backup", "/x");
+	ASSERT_EQ(0, PARSE("mirror", "/dev/mapper/c", "b", "key-file", "/k",
+			   "wipe-backup", "/root/bk", "complete"));
+	EXPECT_STREQ("/k", req.key_file);
+	EXPECT_STREQ("/root/bk", req.wipe_backup);
+	ASSERT_EQ(0, PARSE("restore", "c", "key-file", "/k", "force"));
+	EXPECT_STREQ("/k", req.key_file);
+	EXPECT_TRUE(req.force);
+	EXPECT_USAGE("key-file needs FILE", "mirror", "a", "b", "key-file");
+	EXPECT_USAGE("'key-file' given twice", "restore", "d", "key-file",
+		     "a", "key-file", "b");
+	EXPECT_USAGE("unexpected argument 'key-file'", "backup", "a", "b",
+		     "key-file", "/k");
 	ASSERT_EQ(0, PARSE("restore", "vg-lv", "wait", "force"));
 	EXPECT_TRUE(req.wait);
 	EXPECT_TRUE(req.force);

@@ -22,6 +22,7 @@ beneath_cleanup() {
 		vgchange -an "$v" >/dev/null 2>&1
 	done
 	for d in bjb-crypt bjb-crypt2 bjb-luks bjb-luksk bjb-other bjb-kill; do
+		cryptsetup close "$d" 2>/dev/null
 		dmsetup remove "$d" 2>/dev/null
 	done
 	for v in $(cat "$live_dir/vgs" 2>/dev/null); do
@@ -141,9 +142,11 @@ test_luks() {
 }
 
 # cryptsetup's default for LUKS2 keeps the key in the keyring, then drops
-# it: the table cannot be loaded again, so the move is refused untouched.
-test_luks_keyring_refused() {
-	local dev dst before out rc sum
+# it: the table cannot be loaded again, so the move is refused untouched;
+# with key-file, blkjobctl unlocks the key from the header into its own
+# keyring and the move goes through.
+test_luks_keyring() {
+	local dev dst before out rc sum mnt=$live_dir/mnt-kr
 	dev=$(mkloop 32) && dst=$(mkloop 32) || return 1
 	luks_format "$dev" || return 1
 	cryptsetup open --key-file "$key" "$dev" bjb-luksk || return 1
@@ -156,11 +159,36 @@ test_luks_keyring_refused() {
 		rc=0 || rc=$?
 	echo "$out"
 	expect_eq "$rc" 1 "exit status" || return 1
-	grep -qF "bjb-luksk: its crypt target keeps the volume key in the kernel keyring" <<<"$out" ||
-		die "message" || return 1
+	grep -qF "bjb-luksk: its crypt target keeps the volume key in the kernel keyring" <<<"$out" &&
+		grep -qF "key-file FILE" <<<"$out" || die "message" || return 1
 	expect_eq "$(dmsetup table bjb-luksk)" "$before" "table" || return 1
 	no_blkjob_dev || return 1
 	expect_eq "$(sha256sum <"$dst")" "$sum" "destination" || return 1
+	# A wrong passphrase opens no key slot: refused, nothing changed.
+	head -c 32 /dev/urandom >"$live_dir/wrong"
+	out=$("$ctl" mirror /dev/mapper/bjb-luksk "$dst" id kr \
+		key-file "$live_dir/wrong" 2>&1) && rc=0 || rc=$?
+	echo "$out"
+	expect_eq "$rc" 1 "exit status, wrong key file" || return 1
+	grep -qF "opens no key slot" <<<"$out" || die "message" || return 1
+	no_blkjob_dev || return 1
+	mkfs_mount /dev/mapper/bjb-luksk "$mnt" || return 1
+	plant_marker "$mnt" || return 1
+	"$ctl" mirror /dev/mapper/bjb-luksk "$dst" id kr key-file "$key" \
+		wait complete >"$live_dir/out" 2>&1 && rc=0 || rc=$?
+	tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 6
+	expect_eq "$rc" 0 "mirror with key-file" || return 1
+	expect_eq "$(table_field bjb-luksk 7)" "$(devno "$dst")" \
+		"bjb-luksk's device" || return 1
+	grep -q ' :[0-9]*:logon:' <<<"$(dmsetup table bjb-luksk)" ||
+		die "the table lost its keyring key" || return 1
+	! grep -qaF "$marker" "$dst" || die "plaintext on the destination" ||
+		return 1
+	expect_retired "$dev" || return 1
+	umount "$mnt" && cryptsetup close bjb-luksk || return 1
+	cryptsetup open --key-file "$key" "$dst" bjb-luksk &&
+		fsck.ext4 -fn /dev/mapper/bjb-luksk >/dev/null 2>&1 ||
+		die "the destination does not open clean" || return 1
 	cryptsetup close bjb-luksk
 }
 
@@ -380,8 +408,8 @@ ktap_run "dm-crypt's disk moves beneath it: ciphertext only, crypt kept" \
 	test_crypt
 ktap_run "LUKS2 moves beneath its mapping and opens from the destination" \
 	test_luks
-ktap_run "a keyring-held LUKS2 key: refused, nothing changed" \
-	test_luks_keyring_refused
+ktap_run "a keyring-held LUKS2 key: refused untouched, moved with key-file" \
+	test_luks_keyring
 ktap_run "a crypt whose disk has another holder: refused" \
 	test_shared_bottom_refused
 ktap_run "a PV under two mounted LVs moves, refreshed; LVM finds the new disk" \

@@ -127,6 +127,7 @@ struct request {
 	bool complete;				/* mirror ... complete */
 	bool below_lvm;				/* mirror ... below-lvm */
 	const char *wipe_backup;		/* mirror, restore */
+	const char *key_file;		/* mirror, restore */
 	bool force;				/* cancel, restore */
 	const char *dev;			/* wrap DEV, restore SRC */
 	const char *name;			/* wrap DEV NAME */

@@ -1454,6 +1454,28 @@ static int setup_live(struct live *l, const struct src *s)
 	return plumb_read(&l->pl, s->name);
 }
 
+/*
+ * 'key-file FILE': the LUKS2 keys that the reloads of a move beneath need
+ * and cryptsetup took out of the kernel keyring go back into ours, for as
+ * long as blkjobctl runs (libblkjob's cryptkey.c): those of @dev if it is
+ * a crypt device, and of the crypt devices holding it.
+ */
+static int load_keys(const struct request *req, dev_t dev)
+{
+	char why[512];
+	int n;
+
+	if (!req->key_file)
+		return 0;
+	n = blkjob_crypt_keys_load(dev, req->key_file, why, sizeof(why));
+	if (n < 0)
+		return err_msg("%s", why);
+	if (n && !req->quiet)
+		printf("%d volume key%s unlocked with %s\n", n,
+		       n > 1 ? "s" : "", req->key_file);
+	return 0;
+}
+
 static int cmd_live(struct live *l)
 {
 	struct request *req = l->req;
@@ -1468,7 +1490,9 @@ static int cmd_live(struct live *l)
 		return ret;
 	if (s.devno == l->dst)
 		return err_msg("source and destination are the same device");
-	ret = src_beneath(&s, req);
+	ret = load_keys(req, s.devno);
+	if (!ret)
+		ret = src_beneath(&s, req);
 	if (ret)
 		return ret;
 	if (s.devno == l->dst)
@@ -1725,6 +1749,7 @@ static void say_restored(struct printer *p, const struct plumb *pl,
 
 static int cmd_restore(struct request *req, struct printer *p)
 {
+	struct dm_info info;
 	struct plumb pl = { 0 };
 	enum outcome out;
 	struct src s;
@@ -1734,6 +1759,9 @@ static int cmd_restore(struct request *req, struct printer *p)
 	ret = resolve_src(req->dev, &s);
 	if (!ret)
 		ret = restore_beneath(&s);
+	if (!ret && req->key_file && !bjdm_get_info(s.name, &info, NULL, 0) &&
+	    info.exists)
+		ret = load_keys(req, makedev(info.major, info.minor));
 	if (!ret)
 		ret = plumb_read(&pl, s.name);
 	if (!ret && req->wait && !req->force)

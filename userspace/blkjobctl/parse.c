@@ -76,10 +76,10 @@ void print_usage(FILE *fp)
 "           | monitor [-t]\n"
 "           | wait ID [status STATUS] [timeout SECONDS]\n"
 "           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete] [below-lvm]\n"
-"                    [wipe-backup DIR]\n"
+"                    [wipe-backup DIR] [key-file FILE]\n"
 "           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
 "           | wrap DEV NAME [meta METADEV]\n"
-"           | restore SRC [wait] [force] [wipe-backup DIR]\n"
+"           | restore SRC [wait] [force] [wipe-backup DIR] [key-file FILE]\n"
 "           | meta { format METADEV [force] | show METADEV | probe DEV }\n"
 "           | activate [METADEV...]\n"
 "           | help | version }\n"
@@ -403,22 +403,36 @@ static int parse_new(struct request *req, struct args *a)
 	return peek(a) ? unknown_arg(req, peek(a)) : 0;
 }
 
-/* "wipe-backup DIR": where the signatures a retired source loses go. */
-static int parse_wipe_backup(struct request *req, struct args *a)
+/*
+ * "wipe-backup DIR": where the signatures a retired source loses go;
+ * "key-file FILE": what unlocks a LUKS2 mapping whose key cryptsetup took
+ * out of the kernel keyring.
+ */
+static int parse_path_opt(struct request *req, struct args *a)
 {
+	bool wipe = is_kw(peek(a), "wipe-backup");
+	const char **v = wipe ? &req->wipe_backup : &req->key_file;
+
 	a->i++;
-	if (req->wipe_backup)
-		return usage_err(req, "'wipe-backup' given twice");
-	req->wipe_backup = next(a);
-	if (!req->wipe_backup)
-		return usage_err(req, "wipe-backup needs DIR");
+	if (*v)
+		return usage_err(req, "'%s' given twice",
+				 wipe ? "wipe-backup" : "key-file");
+	*v = next(a);
+	if (!*v)
+		return usage_err(req, "%s", wipe ? "wipe-backup needs DIR" :
+				 "key-file needs FILE");
 	return 1;
+}
+
+static bool is_path_opt(const char *w)
+{
+	return is_kw(w, "wipe-backup") || is_kw(w, "key-file");
 }
 
 /*
  * Mirror only: "complete" (it implies waiting), "below-lvm" (the
- * acknowledgement that moving an LVM volume leaves LVM's metadata behind)
- * and "wipe-backup DIR".
+ * acknowledgement that moving an LVM volume leaves LVM's metadata behind),
+ * "wipe-backup DIR" and "key-file FILE".
  */
 static int parse_mirror_flag(struct request *req, struct args *a)
 {
@@ -426,8 +440,8 @@ static int parse_mirror_flag(struct request *req, struct args *a)
 
 	if (req->cmd != CMD_MIRROR || !peek(a))
 		return 0;
-	if (is_kw(peek(a), "wipe-backup"))
-		return parse_wipe_backup(req, a);
+	if (is_path_opt(peek(a)))
+		return parse_path_opt(req, a);
 	if (is_kw(peek(a), "complete"))
 		flag = &req->complete;
 	else if (is_kw(peek(a), "below-lvm"))
@@ -446,7 +460,7 @@ static bool is_mirror_flag(const struct request *req, const char *w)
 {
 	return req->cmd == CMD_MIRROR &&
 	       (is_kw(w, "complete") || is_kw(w, "below-lvm") ||
-		is_kw(w, "wipe-backup"));
+		is_path_opt(w));
 }
 
 /* copy, mirror, backup: SOURCE TARGET [id ID] [JOB-OPTS] [wait] ... */
@@ -572,8 +586,8 @@ static int parse_restore(struct request *req, struct args *a)
 	if (!req->dev)
 		return usage_err(req, "restore needs SRC");
 	while ((w = peek(a))) {
-		if (is_kw(w, "wipe-backup")) {
-			if (parse_wipe_backup(req, a) < 0)
+		if (is_path_opt(w)) {
+			if (parse_path_opt(req, a) < 0)
 				return -1;
 			continue;
 		}

@@ -132,8 +132,9 @@ int blkjob_dm_movable(const char *name, const struct blkjob_dm_seg *segs,
  * (*@bottom). The device moves and the table keeps its targets, now on the
  * destination: a crypt device's destination receives the ciphertext.
  * Returns 0; -EOPNOTSUPP for another target; -EXDEV for a table on several
- * devices; -ENOKEY for a crypt key held in the kernel keyring (the table
- * cannot be loaded again); -EINVAL for a table on no device. On error,
+ * devices; -ENOKEY for a crypt key held in the kernel keyring that this
+ * process's keyrings lack (the table cannot be loaded again; see
+ * blkjob_crypt_keys_load()); -EINVAL for a table on no device. On error,
  * @why says which, naming the device and the target.
  */
 int blkjob_dm_bottom(const char *name, const struct blkjob_dm_seg *segs,
@@ -189,6 +190,28 @@ int blkjob_holders_swap(dev_t from, dev_t to, char *why, size_t len);
  */
 int blkjob_lvm_devices_add(const char *path, char *why, size_t len);
 int blkjob_lvm_devices_del(const char *path, char *why, size_t len);
+
+/*
+ * A crypt table's key held in the kernel keyring (":<size>:<type>:<desc>",
+ * the second word of @params): its key type into @type (16 bytes) and
+ * description into @desc (@len bytes). -ENOENT for a key in the table.
+ */
+int blkjob_crypt_keyring_desc(const char *params, char *type, char *desc,
+			      size_t len);
+
+/* Whether this process's keyrings hold that key (request_key(2)). */
+bool blkjob_crypt_key_present(const char *type, const char *desc);
+
+/*
+ * For dm device @dev and each dm device holding it: a crypt table whose
+ * keyring key this process lacks (cryptsetup unlinks a LUKS2 volume key
+ * once the table is live) gets it back in the calling thread's keyring,
+ * unlocked from the LUKS header with the passphrase in @key_file (read
+ * whole, as cryptsetup's --key-file), so that the table can be loaded
+ * again. Returns how many keys were loaded, or -errno with @why.
+ */
+int blkjob_crypt_keys_load(dev_t dev, const char *key_file, char *why,
+			   size_t len);
 
 /* --------------------------------------------------------------------- */
 /* Wiping signatures (retiring the source of a permanent move)           */

@@ -105,13 +105,15 @@ static bool dev_token(const char *tok, size_t n, dev_t *dev)
 /*
  * A crypt table's key is the second word: hex, or ":<size>:<type>:<desc>"
  * for a key in the kernel keyring, which cryptsetup (LUKS2's default)
- * unlinks once the table is live. A reload can then not name it again.
+ * unlinks once the table is live. A reload can then not name it again,
+ * unless the key is back in our keyrings (blkjob_crypt_keys_load()).
  */
-static bool keyring_key(const char *params)
+static bool keyring_key_missing(const char *params)
 {
-	const char *key = params + strcspn(params, " ");
+	char type[16], desc[256];
 
-	return *key && key[1] == ':';
+	return !blkjob_crypt_keyring_desc(params, type, desc, sizeof(desc)) &&
+	       !blkjob_crypt_key_present(type, desc);
 }
 
 int blkjob_dm_bottom(const char *name, const struct blkjob_dm_seg *segs,
@@ -131,9 +133,9 @@ int blkjob_dm_bottom(const char *name, const struct blkjob_dm_seg *segs,
 			return -EOPNOTSUPP;
 		}
 		if (!strcmp(segs[i].type, "crypt") &&
-		    keyring_key(segs[i].params)) {
+		    keyring_key_missing(segs[i].params)) {
 			snprintf(why, len,
-				 "%s: its crypt target keeps the volume key in the kernel keyring, which cryptsetup empties once the device is open (LUKS2's default), so its table cannot be loaded again onto another device. Open it with 'cryptsetup open --disable-keyring' to move it live, or move the closed container",
+				 "%s: its crypt target keeps the volume key in the kernel keyring, which cryptsetup empties once the device is open (LUKS2's default), so its table cannot be loaded again onto another device. Give the passphrase with 'key-file FILE' (it unlocks the key from the LUKS header), or open it with 'cryptsetup open --disable-keyring'",
 				 name);
 			return -ENOKEY;
 		}
