@@ -51,6 +51,19 @@ show_field() {
 
 devno() { printf '%d:%d' "0x$(stat -c %t "$1")" "0x$(stat -c %T "$1")"; }
 
+# lvm_sandbox: LVM's configuration in $live_dir/lvm (LVM_SYSTEM_DIR): no
+# udev in the VM, so lvm makes its own nodes and does not wait for udev;
+# no devices file.
+lvm_sandbox() {
+	export LVM_SYSTEM_DIR=$live_dir/lvm
+	mkdir -p "$LVM_SYSTEM_DIR"
+	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<-EOF
+	activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+	devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 }
+	global { locking_dir = "$live_dir/lvm" }
+	EOF
+}
+
 # mkfs_mount DEV DIR: ext4 that does no lazy background writes.
 mkfs_mount() {
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$1" ||

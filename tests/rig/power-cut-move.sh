@@ -14,16 +14,15 @@
 #   retired  the move is over, the old disk's signatures wiped, and the
 #            volume written to since: on the destination, and blkid -p
 #            finds no filesystem UUID on the old disk
-# And moves from beneath, with no metadata device: the identity on the
-# disk moves with the data, and the existing tools find the destination.
-#   beneath  vda is a PV under two mounted LVs, moved onto vdb; vdc a
-#            LUKS2 container open and mounted, moved onto vdd; all three
-#            written after: after the cut LVM activates the VG from vdb,
-#            vdd opens with the key, every file matches, fsck is clean,
-#            vda has no LVM label and vdc is no LUKS container. And vde,
-#            a PV under a mounted LV, still being copied onto vdf at the
-#            cut: LVM activates it from vde with no duplicate, as vdf got
-#            no label (the target's hold)
+# The retired pair also moves disks from beneath, with no metadata device:
+# the identity on a disk moves with the data, and the existing tools find
+# the destination. vdd is a PV under two mounted LVs, moved onto vde; vdf
+# a LUKS2 container open and mounted, moved onto vdg; all three written
+# after. vdh, a PV under a mounted LV, is still being copied onto vdi at
+# the cut. After it LVM activates the first VG from vde, vdg opens with
+# the key, the second VG activates from vdh with no duplicate (vdi got no
+# label: the target's hold), every file matches (a manifest of their
+# own), fsck is clean, vdd has no LVM label and vdf is no container.
 # Runs on the host; the guest's halves are this script with --guest.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 self=$top/tests/rig/power-cut-move.sh
@@ -31,14 +30,16 @@ ctl=$top/userspace/blkjobctl/blkjobctl
 
 # --- in the guest ----------------------------------------------------------
 
-# write_files DIR FIRST N: files of 64 KiB, fsync'ed, then in the manifest.
+# write_files DIR FIRST N [MANIFEST]: files of 64 KiB, fsync'ed, then in
+# the manifest ($d/manifest unless given).
 write_files() {
 	local i
 	for i in $(seq "$2" $(($2 + $3 - 1))); do
 		head -c 65536 /dev/urandom >/tmp/buf
 		dd if=/tmp/buf of="$1/f$i" bs=64k conv=fsync status=none ||
 			return 1
-		echo "$(sha256sum </tmp/buf | cut -d' ' -f1)  f$i" >>"$d/manifest"
+		echo "$(sha256sum </tmp/buf | cut -d' ' -f1)  f$i" \
+			>>"${4:-$d/manifest}"
 	done
 }
 
@@ -55,40 +56,39 @@ lvm_env() {
 	EOF
 }
 
-# Step beneath: LVs a and b on the PV vda, a LUKS container on vdc and LV
-# c on the PV vde, mounted at /tmp/v0 to v3.
+# The moves from beneath: LVs a and b on the PV vdd, a LUKS container on
+# vdf and LV c on the PV vdh, mounted at /tmp/v0 to v3.
 beneath_vols() { echo /dev/bjpc/a /dev/bjpc/b /dev/mapper/bjl /dev/bjcp/c; }
 
 beneath_boot1() {
 	local i=0 v
 	lvm_env
-	pvcreate -q /dev/vda >/dev/null && vgcreate -q bjpc /dev/vda >/dev/null &&
+	pvcreate -q /dev/vdd >/dev/null && vgcreate -q bjpc /dev/vdd >/dev/null &&
 		lvcreate -q -y -L 12M -n a bjpc >/dev/null &&
 		lvcreate -q -y -L 12M -n b bjpc >/dev/null || return 1
-	pvcreate -q /dev/vde >/dev/null && vgcreate -q bjcp /dev/vde >/dev/null &&
+	pvcreate -q /dev/vdh >/dev/null && vgcreate -q bjcp /dev/vdh >/dev/null &&
 		lvcreate -q -y -L 24M -n c bjcp >/dev/null || return 1
 	head -c 32 /dev/urandom >"$d/key"
 	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 \
-		--pbkdf-force-iterations 1000 --key-file "$d/key" /dev/vdc &&
+		--pbkdf-force-iterations 1000 --key-file "$d/key" /dev/vdf &&
 		cryptsetup open --disable-keyring --key-file "$d/key" \
-			/dev/vdc bjl || return 1
-	: >"$d/manifest"
+			/dev/vdf bjl || return 1
+	: >"$d/manifest.b"
 	for v in $(beneath_vols); do
 		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$v" &&
 			mkdir -p "/tmp/v$i" && mount -o noatime "$v" "/tmp/v$i" &&
-			write_files "/tmp/v$i" $((i * 100)) 10 || return 1
+			write_files "/tmp/v$i" $((i * 100)) 10 "$d/manifest.b" || return 1
 		i=$((i + 1))
 	done
-	"$ctl" mirror /dev/vda /dev/vdb id pv wait complete &&
-		"$ctl" mirror /dev/mapper/bjl /dev/vdd id luks wait complete &&
-		"$ctl" -q mirror /dev/vde /dev/vdf id copying speed 1M ||
+	"$ctl" mirror /dev/vdd /dev/vde id pv wait complete &&
+		"$ctl" mirror /dev/mapper/bjl /dev/vdg id luks wait complete &&
+		"$ctl" -q mirror /dev/vdh /dev/vdi id copying speed 1M ||
 		return 1
 	i=0
 	for v in $(beneath_vols); do
-		write_files "/tmp/v$i" $((i * 100 + 10)) 10 || return 1
+		write_files "/tmp/v$i" $((i * 100 + 10)) 10 "$d/manifest.b" || return 1
 		i=$((i + 1))
 	done
-	blkjob-power-cut
 }
 
 beneath_boot2() {
@@ -98,30 +98,30 @@ beneath_boot2() {
 	# The move cut while copying: one PV with that UUID, the source.
 	vgchange -q -ay bjcp >/tmp/vgc 2>&1 || { cat /tmp/vgc; return 1; }
 	! grep -Ei "duplicate|not using device" /tmp/vgc ||
-		{ echo "guest: LVM saw a second copy of vde"; return 1; }
-	[ "$(pvs --noheadings -o pv_name,vg_name | awk '$2 == "bjcp" { print $1 }')" = /dev/vde ] ||
-		{ echo "guest: bjcp is not on vde: $(pvs)"; return 1; }
-	[ -z "$(blkid -p -o value -s TYPE /dev/vdf)" ] ||
-		{ echo "guest: vdf: $(blkid -p /dev/vdf)"; return 1; }
-	[ "$(pvs --noheadings -o pv_name,vg_name | awk '$2 == "bjpc" { print $1 }')" = /dev/vdb ] ||
-		{ echo "guest: the VG is not on vdb: $(pvs)"; return 1; }
-	[ -z "$(blkid -p -o value -s TYPE /dev/vda)" ] ||
-		{ echo "guest: vda: $(blkid -p /dev/vda)"; return 1; }
-	! cryptsetup isLuks /dev/vdc ||
-		{ echo "guest: vdc is still LUKS"; return 1; }
-	cryptsetup open --key-file "$d/key" /dev/vdd bjl || return 1
+		{ echo "guest: LVM saw a second copy of vdh"; return 1; }
+	[ "$(pvs --noheadings -o pv_name,vg_name | awk '$2 == "bjcp" { print $1 }')" = /dev/vdh ] ||
+		{ echo "guest: bjcp is not on vdh: $(pvs)"; return 1; }
+	[ -z "$(blkid -p -o value -s TYPE /dev/vdi)" ] ||
+		{ echo "guest: vdi: $(blkid -p /dev/vdi)"; return 1; }
+	[ "$(pvs --noheadings -o pv_name,vg_name | awk '$2 == "bjpc" { print $1 }')" = /dev/vde ] ||
+		{ echo "guest: the VG is not on vde: $(pvs)"; return 1; }
+	[ -z "$(blkid -p -o value -s TYPE /dev/vdd)" ] ||
+		{ echo "guest: vdd: $(blkid -p /dev/vdd)"; return 1; }
+	! cryptsetup isLuks /dev/vdf ||
+		{ echo "guest: vdf is still LUKS"; return 1; }
+	cryptsetup open --key-file "$d/key" /dev/vdg bjl || return 1
 	# Mounting replays the journal; then the files, then fsck.
 	for v in $(beneath_vols); do
 		mkdir -p "/tmp/v$i" && mount -o noatime "$v" "/tmp/v$i" ||
 			return 1
 		i=$((i + 1))
 	done
-	(cd /tmp && tac "$d/manifest" | awk '!seen[$2]++' |
+	(cd /tmp && tac "$d/manifest.b" | awk '!seen[$2]++' |
 		sed 's|  f\([0-9]*\)$|  \1|' |
 		awk '{ n = $2; printf "%s  v%d/f%d\n", $1, int(n / 100), n }' |
 		sha256sum --quiet -c -) ||
 		{ echo "guest: files differ from the manifest"; return 1; }
-	echo "guest: $(wc -l <"$d/manifest") files match"
+	echo "guest: $(wc -l <"$d/manifest.b") files match"
 	i=0
 	for v in $(beneath_vols); do
 		umount "/tmp/v$i" && fsck.ext4 -fn "$v" ||
@@ -131,7 +131,6 @@ beneath_boot2() {
 }
 
 guest_boot1() {
-	[ "$step" = beneath ] && { beneath_boot1; return; }
 	"$ctl" -q meta format /dev/vdc || return 1
 	"$ctl" -q wrap /dev/vda vol meta /dev/vdc || return 1
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 \
@@ -167,6 +166,7 @@ guest_boot1() {
 		dmsetup table vol | grep -q " linear $(cat /sys/block/vdb/dev) 0\$" ||
 			{ echo "guest: not retired onto vdb"; return 1; }
 		write_files /tmp/vol 20 20 || return 1
+		beneath_boot1 || return 1
 		;;
 	esac
 	"$ctl" meta show /dev/vdc >"$d/meta.before"
@@ -175,7 +175,6 @@ guest_boot1() {
 
 guest_boot2() {
 	local want out
-	[ "$step" = beneath ] && { beneath_boot2; return; }
 	case $step in
 	copying) want=vda ;;
 	*) want=vdb ;;
@@ -201,7 +200,7 @@ guest_boot2() {
 		echo "guest: the old disk still shows a filesystem UUID"
 		return 1
 	fi
-	return 0
+	[ "$step" != retired ] || beneath_boot2
 }
 
 if [ "${1:-}" = --guest ]; then
@@ -219,18 +218,18 @@ trap 'rm -rf "$base"; rmdir "$top/build/rig" 2>/dev/null' EXIT
 
 # pair KLINE STEP: both boots; their logs in $base/KLINE-STEP/vm.N.log.
 pair() {
-	local d=$base/$1-$2 rc
+	local d=$base/$1-$2 rc i
 	mkdir -p "$d"
 	truncate -s 32M "$d/src.img" "$d/dst.img"
 	truncate -s 4M "$d/meta.img"
 	disks=(--disk "$d/src.img,serial=bjsrc" --disk "$d/dst.img,serial=bjdst"
 		--disk "$d/meta.img,serial=bjmeta")
-	if [ "$2" = beneath ]; then
-		truncate -s 32M "$d/meta.img" "$d/dst2.img" "$d/src3.img" \
-			"$d/dst3.img"
-		disks+=(--disk "$d/dst2.img,serial=bjdst2"
-			--disk "$d/src3.img,serial=bjsrc3"
-			--disk "$d/dst3.img,serial=bjdst3")
+	if [ "$2" = retired ]; then
+		for i in 1 2 3; do
+			truncate -s 32M "$d/bsrc$i.img" "$d/bdst$i.img"
+			disks+=(--disk "$d/bsrc$i.img,serial=bjbsrc$i"
+				--disk "$d/bdst$i.img,serial=bjbdst$i")
+		done
 	fi
 	"$top/scripts/vm" --kernel "$1" --cpus 1 --timeout 600 "${disks[@]}" \
 		-- "$self" --guest 1 "$2" "$d" >"$d/vm.1.log" 2>&1 && rc=0 || rc=$?
@@ -241,7 +240,7 @@ pair() {
 }
 
 # The two kernels' pairs side by side (one vCPU each, two cores).
-steps=${BLKJOB_PCM_STEPS:-copying pivoted retired beneath}
+steps=${BLKJOB_PCM_STEPS:-copying pivoted retired}
 lines=${BLKJOB_PCM_LINES:-$("$top/scripts/kernels" lines)}
 mkdir -p "$base"
 for kl in $lines; do

@@ -15,14 +15,7 @@ lvm_cleanup() {
 }
 trap lvm_cleanup EXIT
 
-# No udev in the VM: lvm makes its own nodes and does not wait for udev.
-export LVM_SYSTEM_DIR=$live_dir/lvm
-mkdir -p "$LVM_SYSTEM_DIR"
-cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 }
-global { locking_dir = "$live_dir/lvm" }
-EOF
+lvm_sandbox
 
 test_lvm_move() {
 	local pv dst mnt=$live_dir/mnt-lvm lvdev out rc size

@@ -21,20 +21,11 @@
 #include <libcryptsetup.h>
 
 #include "libblkjob.h"
+#include "why.h"
 #include "dmtask.h"
 
 /* cryptsetup reads a key file up to 8 MiB; a passphrase file is small. */
 #define KEY_FILE_MAX	(64 << 10)
-
-static int say(char *why, size_t len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 int blkjob_crypt_keyring_desc(const char *params, char *type, char *desc,
 			      size_t len)

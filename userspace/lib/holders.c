@@ -16,17 +16,8 @@
 #include <sys/sysmacros.h>
 
 #include "libblkjob.h"
+#include "why.h"
 #include "dmtask.h"
-
-static int say(char *why, size_t len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 void blkjob_holders_free(struct blkjob_holders *h)
 {

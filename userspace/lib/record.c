@@ -15,8 +15,9 @@
 #include <sys/sysmacros.h>
 
 #include "libblkjob.h"
+#include "why.h"
 
-static int say(char *why, size_t len, int err, const char *fmt, ...)
+int blkjob_why(char *why, size_t len, int err, const char *fmt, ...)
 {
 	va_list ap;
 
