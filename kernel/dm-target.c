@@ -29,6 +29,7 @@
 #include "metadata.h"
 
 #define BLKJOB_DM_NAME "blkjob"
+#define BLKJOB_DM_PINNED_NAME "blkjob-pinned"
 
 /**
  * struct blkjob_dm - one instance of the target
@@ -370,6 +371,12 @@ static struct blkjob_dm *blkjob_dm_find(dev_t devt)
 static int blkjob_dm_check(struct blkjob_dm *dm, const struct blkjob_params *p,
 			   dev_t target, struct netlink_ext_ack *extack)
 {
+	if (!dm->dst) {
+		blkjob_errmsg(extack, p->attr_source,
+			      "'%s' has one leg and no destination; load a table with one",
+			      p->source);
+		return -EINVAL;
+	}
 	if (target != dm->dst->bdev->bd_dev) {
 		blkjob_errmsg(extack, p->attr_target,
 			      "target '%s' is not the destination leg (%s) of '%s'",
@@ -559,18 +566,21 @@ static bool blkjob_dm_overlap(struct block_device *a, struct block_device *b)
 
 static int blkjob_dm_ctr_check(struct dm_target *ti, struct blkjob_dm *dm)
 {
-	struct block_device *src = dm->src->bdev, *dst = dm->dst->bdev;
+	struct block_device *src = dm->src->bdev, *dst;
 
 	if (ti->begin) {
 		ti->error = "The blkjob target must start at sector 0";
 		return -EINVAL;
 	}
-	if (blkjob_dm_overlap(src, dst)) {
-		ti->error = "Source and destination are the same device";
-		return -EINVAL;
-	}
 	if (ti->len > bdev_nr_sectors(src)) {
 		ti->error = "Source is smaller than the target";
+		return -EINVAL;
+	}
+	if (!dm->dst)
+		return 0;
+	dst = dm->dst->bdev;
+	if (blkjob_dm_overlap(src, dst)) {
+		ti->error = "Source and destination are the same device";
 		return -EINVAL;
 	}
 	if (ti->len > bdev_nr_sectors(dst)) {
@@ -723,9 +733,8 @@ int blkjob_dm_record_unpivot(struct blkjob_dm *dm)
  * A reload while a job is attached would force-cancel it at the swap:
  * hours of copying thrown away by a 'dmsetup reload'. Refuse it instead;
  * the job goes on (complete or cancel it first). A new table of another
- * type never reaches us: dm gives the live table no say over it, and
- * DM_TARGET_IMMUTABLE, which would have dm refuse it, would also refuse
- * blkjobctl's own retire onto a linear table (dm-target.md).
+ * type never reaches us: dm gives the live table no say over it. Only the
+ * pinned type's DM_TARGET_IMMUTABLE has dm refuse those (dm-target.md).
  */
 static int blkjob_dm_ctr_busy(struct dm_target *ti, dev_t devt)
 {
@@ -748,7 +757,7 @@ static int blkjob_dm_ctr_busy(struct dm_target *ti, dev_t devt)
 }
 
 #define BLKJOB_DM_USAGE \
-	"Expected <source_dev> <dest_dev> [meta <metadata_dev>] [hold <sectors>]"
+	"Expected <source_dev> [<dest_dev> [meta <metadata_dev>] [hold <sectors>]]"
 
 /* The optional "meta" and "hold" arguments, in this order. */
 static int blkjob_dm_ctr_opts(struct dm_target *ti, struct blkjob_dm *dm,
@@ -784,14 +793,19 @@ bad:
 	return -EINVAL;
 }
 
-/* <source_dev> <dest_dev> [meta <metadata_dev>] [hold <sectors>] */
+/*
+ * <source_dev> [<dest_dev> [meta <metadata_dev>] [hold <sectors>]]
+ *
+ * One leg is a pass-through that no job can attach to: what a pinned
+ * device maps onto between moves.
+ */
 static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	struct blkjob_dm *dm;
 	int err;
 
-	if (argc < 2) {
+	if (argc < 1) {
 		ti->error = BLKJOB_DM_USAGE;
 		return -EINVAL;
 	}
@@ -816,16 +830,18 @@ static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Cannot get the source device";
 		goto free;
 	}
-	err = dm_get_device(ti, argv[1], dm_table_get_mode(ti->table),
-			    &dm->dst);
-	if (err) {
-		ti->error = "Cannot get the destination device";
-		goto put_src;
+	if (argc > 1) {
+		err = dm_get_device(ti, argv[1], dm_table_get_mode(ti->table),
+				    &dm->dst);
+		if (err) {
+			ti->error = "Cannot get the destination device";
+			goto put_src;
+		}
 	}
 	err = blkjob_dm_ctr_check(ti, dm);
 	if (err)
 		goto put_dst;
-	err = blkjob_dm_ctr_opts(ti, dm, argc - 2, argv + 2);
+	err = argc > 2 ? blkjob_dm_ctr_opts(ti, dm, argc - 2, argv + 2) : 0;
 	if (err)
 		goto put_dst;
 	err = bioset_init(&dm->bs, BIO_POOL_SIZE, 0, 0);
@@ -835,7 +851,7 @@ static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 
 	/* Flushes: one per leg. Discards and write-zeroes: source only. */
-	ti->num_flush_bios = 2;
+	ti->num_flush_bios = dm->dst ? 2 : 1;
 	ti->num_discard_bios = 1;
 	ti->num_write_zeroes_bios = 1;
 	ti->per_io_data_size = sizeof(struct blkjob_dm_io);
@@ -849,7 +865,8 @@ static int blkjob_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 put_meta:
 	blkjob_dm_put_meta(ti, dm);
 put_dst:
-	dm_put_device(ti, dm->dst);
+	if (dm->dst)
+		dm_put_device(ti, dm->dst);
 put_src:
 	dm_put_device(ti, dm->src);
 free:
@@ -899,7 +916,8 @@ static void blkjob_dm_dtr(struct dm_target *ti)
 
 	bioset_exit(&dm->bs);
 	blkjob_dm_put_meta(ti, dm);
-	dm_put_device(ti, dm->dst);
+	if (dm->dst)
+		dm_put_device(ti, dm->dst);
 	dm_put_device(ti, dm->src);
 	kfree(dm);
 }
@@ -998,7 +1016,9 @@ static void blkjob_dm_status(struct dm_target *ti, status_type_t type,
 			blkjob_put(job);
 		break;
 	case STATUSTYPE_TABLE:
-		DMEMIT("%s %s", dm->src->name, dm->dst->name);
+		DMEMIT("%s", dm->src->name);
+		if (dm->dst)
+			DMEMIT(" %s", dm->dst->name);
 		if (dm->meta_dev)
 			DMEMIT(" meta %s", dm->meta_dev->name);
 		if (dm->held_front)
@@ -1017,14 +1037,15 @@ static int blkjob_dm_iterate_devices(struct dm_target *ti,
 	int ret;
 
 	ret = fn(ti, dm->src, 0, ti->len, data);
-	if (!ret)
+	if (!ret && dm->dst)
 		ret = fn(ti, dm->dst, 0, ti->len, data);
 	return ret;
 }
 
+/* What blkjobctl swaps in front of a device for one job, and out again. */
 static struct target_type blkjob_dm_target = {
 	.name		 = BLKJOB_DM_NAME,
-	.version	 = {1, 0, 0},
+	.version	 = {1, 1, 0},
 	.features	 = DM_TARGET_SINGLETON,
 	.module		 = THIS_MODULE,
 	.ctr		 = blkjob_dm_ctr,
@@ -1039,6 +1060,16 @@ static struct target_type blkjob_dm_target = {
 	.iterate_devices = blkjob_dm_iterate_devices,
 };
 
+/*
+ * The same target, for a device that is a blkjob device for life (a
+ * wrapped one): while it is live, dm refuses a table of any other type
+ * but dm-error, so 'lvchange --refresh' or 'dmsetup reload ... linear'
+ * cannot cancel a move by replacing it, and a reload of this type with a
+ * job attached is refused by blkjob_dm_ctr_busy(). Filled in from
+ * blkjob_dm_target at init.
+ */
+static struct target_type blkjob_dm_pinned_target;
+
 /**
  * blkjob_dm_init() - register the target type
  *
@@ -1047,7 +1078,18 @@ static struct target_type blkjob_dm_target = {
  */
 int blkjob_dm_init(void)
 {
-	return dm_register_target(&blkjob_dm_target);
+	int err;
+
+	blkjob_dm_pinned_target = blkjob_dm_target;
+	blkjob_dm_pinned_target.name = BLKJOB_DM_PINNED_NAME;
+	blkjob_dm_pinned_target.features |= DM_TARGET_IMMUTABLE;
+	err = dm_register_target(&blkjob_dm_target);
+	if (err)
+		return err;
+	err = dm_register_target(&blkjob_dm_pinned_target);
+	if (err)
+		dm_unregister_target(&blkjob_dm_target);
+	return err;
 }
 
 /**
@@ -1060,5 +1102,6 @@ int blkjob_dm_init(void)
  */
 void blkjob_dm_exit(void)
 {
+	dm_unregister_target(&blkjob_dm_pinned_target);
 	dm_unregister_target(&blkjob_dm_target);
 }

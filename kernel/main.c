@@ -63,6 +63,7 @@ module_exit(blkjob_exit);
 MODULE_DESCRIPTION("QEMU-style block jobs on host block devices");
 /* dm loads a table's target type on demand as "dm-<name>". */
 MODULE_ALIAS("dm-blkjob");
+MODULE_ALIAS("dm-blkjob-pinned");
 /* genl loads an unregistered family's module on the first lookup by name. */
 MODULE_ALIAS_GENL_FAMILY(BLKJOB_FAMILY_NAME);
 MODULE_AUTHOR("The blkjob developers");

@@ -150,16 +150,23 @@ expect_table() {
 	[ "$t" = "$2" ] || { echo "$1: table '$t', expected '$2'"; return 1; }
 }
 
-# expect_no_blkjob NAME: no helper left for NAME, no blkjob table in it.
+# pinned SECTORS DEV: the table of a wrapped device that maps onto DEV.
+pinned() { echo "0 $1 blkjob-pinned $(devno "$2")"; }
+
+# expect_no_blkjob NAME: no helper left for NAME, no blkjob table with a
+# destination in it (a wrapped device keeps its one-leg blkjob-pinned).
 expect_no_blkjob() {
 	! dmsetup info "$1-blkjob-real" >/dev/null 2>&1 ||
 		{ echo "left over: $1-blkjob-real"; return 1; }
-	! dmsetup table "$1" | grep -q ' blkjob ' ||
+	! dmsetup table "$1" | grep -Eq ' blkjob(-pinned)? [0-9:]+ [0-9:]+' ||
 		{ echo "$1 still maps through blkjob"; return 1; }
 }
 
 # The dm status of NAME's blkjob target: "leg id status done/total".
-bj_status() { dmsetup status "$1" | awk '$3 == "blkjob" { print $4, $5, $6, $7 }'; }
+bj_status() {
+	dmsetup status "$1" |
+		awk '$3 ~ /^blkjob(-pinned)?$/ { print $4, $5, $6, $7 }'
+}
 
 # job_field ID FIELD: one scalar of 'blkjobctl -j show' (no python: under
 # TCG it takes seconds to start).

@@ -163,7 +163,7 @@ guest_boot1() {
 	retired)
 		"$ctl" -q mirror /dev/mapper/vol /dev/vdb id mv wait complete ||
 			return 1
-		dmsetup table vol | grep -q " linear $(cat /sys/block/vdb/dev) 0\$" ||
+		dmsetup table vol | grep -q " blkjob-pinned $(cat /sys/block/vdb/dev)\$" ||
 			{ echo "guest: not retired onto vdb"; return 1; }
 		write_files /tmp/vol 20 20 || return 1
 		beneath_boot1 || return 1
@@ -182,7 +182,7 @@ guest_boot2() {
 	out=$("$ctl" activate) || { echo "$out"; return 1; }
 	echo "$out"
 	grep -q "^vol: created" <<<"$out" || { echo "guest: not created"; return 1; }
-	dmsetup table vol | grep -q "^0 [0-9]* linear $(cat /sys/block/$want/dev) 0\$" ||
+	dmsetup table vol | grep -q "^0 [0-9]* blkjob-pinned $(cat /sys/block/$want/dev)\$" ||
 		{ echo "guest: vol maps '$(dmsetup table vol)', not onto $want"; return 1; }
 	mkdir -p /tmp/vol
 	mount -o noatime /dev/mapper/vol /tmp/vol || return 1

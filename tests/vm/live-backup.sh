@@ -69,7 +69,7 @@ backup_fs() {
 		grep -q "original mapping restored" "$live_dir/out" ||
 			die "not restored" || return 1
 	fi
-	expect_table "$vol" "0 $SECTORS linear $(devno "$src") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$src")" || return 1
 	expect_no_blkjob "$vol" || return 1
 	writer_stop || return 1
 	# The backup is the source as it was when the job started...
@@ -104,7 +104,7 @@ test_backup_cancel() {
 	grep -q "was cancelled" <<<"$out" || die "wait: $out" || return 1
 	"$ctl" dismiss bk-c || return 1
 	"$ctl" -q restore "$vol" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$src") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$src")" || return 1
 	expect_no_blkjob "$vol"
 }
 

@@ -44,7 +44,7 @@ check_speed() {
 	expect_eq "$(job_field "$1" speed)" "$3" "speed after set-speed $2"
 }
 
-# After the move: fsck clean, every file as written, NAME linear onto DST.
+# After the move: fsck clean, every file as written, NAME pinned onto DST.
 check_moved() {
 	local vol=$1 dst=$2 mnt=$3
 	writer_stop || return 1
@@ -55,7 +55,7 @@ check_moved() {
 	mount -o ro,noatime "/dev/mapper/$vol" "$mnt" || return 1
 	verify_manifest || return 1
 	umount "$mnt" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$dst") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$dst")" || return 1
 	expect_no_blkjob "$vol"
 }
 
@@ -65,7 +65,7 @@ mirror_fs() {
 	src=$(mkloop $MB) && dst=$(mkloop $MB) || return 1
 	"$ctl" -q wrap "$src" "$vol" || return 1
 	live_dm "$vol"
-	expect_table "$vol" "0 $SECTORS linear $(devno "$src") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$src")" || return 1
 	mkfs_mount "/dev/mapper/$vol" "$mnt" || return 1
 	writer_start "$mnt" 300 0.02
 	sleep 1
@@ -73,10 +73,9 @@ mirror_fs() {
 		# Step by step, as an admin would.
 		"$ctl" -q mirror "/dev/mapper/$vol" "$dst" id "$id" \
 			copy-mode "$mode" speed 4M || return 1
-		expect_table "$vol" "0 $SECTORS blkjob $(devno "/dev/mapper/$vol-blkjob-real") $(devno "$dst")" ||
+		expect_table "$vol" "$(pinned $SECTORS "$src") $(devno "$dst")" ||
 			return 1
-		expect_table "$vol-blkjob-real" "0 $SECTORS linear $(devno "$src") 0" ||
-			return 1
+		check_reloads_refused "$vol" "$src" || return 1
 		echo "status: $(bj_status "$vol")"
 		[ "$(bj_status "$vol" | cut -d' ' -f1-2)" = "source $id" ] ||
 			die "dm status does not show the job" || return 1
@@ -109,8 +108,8 @@ mirror_fs() {
 		wait $pid && rc=0 || rc=$?
 		tr '\r' '\n' <"$live_dir/out" | grep -v '^\s*$' | tail -n 4
 		expect_eq "$rc" 0 "blkjobctl mirror ... wait complete" || return 1
-		grep -q "now maps linear onto $dst" "$live_dir/out" ||
-			die "no 'now maps linear onto'" || return 1
+		grep -q "now maps onto $dst" "$live_dir/out" ||
+			die "no 'now maps onto'" || return 1
 	fi
 	check_moved "$vol" "$dst" "$mnt" || return 1
 	# The old disk is free again.
@@ -139,6 +138,25 @@ hammer_stop() {
 	touch "$live_dir/hstop"
 	wait "$hammer_pid"
 	rm -f "$live_dir/hammer.pid"
+}
+
+# A move on wrapped device NAME over SRC: the reloads that would cancel it
+# (another type's table, as 'lvchange --refresh' loads; a resize) are
+# refused and the table stays (dm-target.md, "pinned").
+check_reloads_refused() {
+	local vol=$1 src=$2 t0 n
+	t0=$(dmsetup table "$vol")
+	n=$(dmesg | grep -c "can't replace immutable target type blkjob-pinned")
+	! dmsetup reload "$vol" --table "0 $SECTORS linear $(devno "$src") 0" \
+		2>/dev/null || die "a linear table was loaded" || return 1
+	expect_eq "$(dmesg | grep -c "can't replace immutable target type blkjob-pinned")" \
+		$((n + 1)) "dm's refusals of another type" || return 1
+	n=$(dmesg | grep -c "A job is attached to this device")
+	! dmsetup reload "$vol" --table "0 $((SECTORS / 2)) blkjob-pinned $(devno "$src")" \
+		2>/dev/null || die "a resize was loaded" || return 1
+	expect_eq "$(dmesg | grep -c "A job is attached to this device")" \
+		$((n + 1)) "the kernel's refusals with a job attached" || return 1
+	expect_table "$vol" "$t0"
 }
 
 # Soft cancel a ready mirror; once it has ended, retire the target.
@@ -194,7 +212,7 @@ test_saturated() {
 	expect_eq "$(sum_dev "$dst")" "$(sum_dev "$src")" \
 		"destination vs source after background -> write-blocking" ||
 		return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$src") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$src")" || return 1
 	expect_no_blkjob "$vol"
 }
 
@@ -245,7 +263,7 @@ test_soft_cancel() {
 	expect_eq "$s_after" "$s_dst" "destination after later writes" ||
 		return 1
 	"$ctl" -q restore "$vol" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$src") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$src")" || return 1
 	expect_no_blkjob "$vol" || return 1
 	writer_stop || return 1
 	umount "$mnt" || return 1
@@ -282,8 +300,11 @@ test_wrap() {
 	live_dm "$vol"
 	expect_eq "$out" "{\"command\":\"wrap\",\"device\":\"$vol\",\"source\":\"$d\"}" ||
 		return 1
-	expect_table "$vol" "0 16384 linear $(devno "$d") 0" || return 1
+	expect_table "$vol" "$(pinned 16384 "$d")" || return 1
 	[ -b "/dev/mapper/$vol" ] || die "no /dev/mapper/$vol" || return 1
+	# Pinned for life: no other type's table, even with no job.
+	! dmsetup reload "$vol" --table "0 16384 linear $(devno "$d") 0" \
+		2>/dev/null || die "a linear table was loaded" || return 1
 	out=$("$ctl" wrap "$d" "$vol" 2>&1) && rc=0 || rc=$?
 	expect_eq "$rc" 1 "wrap onto an existing name" || return 1
 	grep -q "^Error: device-mapper device $vol already exists.$" <<<"$out" ||
@@ -297,7 +318,7 @@ test_wrap() {
 }
 
 ktap_plan 6
-ktap_run "wrap puts a linear dm device in front of a disk" test_wrap
+ktap_run "wrap puts a pinned blkjob device in front of a disk" test_wrap
 ktap_run "live mirror of a mounted ext4 under a writer, background, step by step" \
 	test_mirror_background
 ktap_run "live mirror of a mounted ext4 under a writer, write-blocking, wait complete" \

@@ -4,7 +4,9 @@
 # (SIGKILL, through its BLKJOBCTL_TEST_KILL_AT hook) after each step of
 # setting up and of retiring the blkjob target under a mounted ext4, and
 # 'blkjobctl restore' brings the device back from what the dm tables say,
-# with its data intact; a reload the kernel refuses is rolled back.
+# with its data intact; a reload the kernel refuses is rolled back. First
+# on a linear device (the helper keeps its table), then on the same device
+# pinned, as 'wrap' makes it (no helper, a reload refused with a job on).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 . "$top/tests/lib/live.sh"
@@ -16,6 +18,14 @@ mnt=$live_dir/mnt
 # The disk the volume is on and the spare one. Tests run in subshells, so
 # they live in files: a retire test swaps them.
 disks() { read -r disk_a disk_b <"$live_dir/disks"; }
+# The device's table at rest, on DEV: linear, or pinned once pin_vol ran.
+home() {
+	if [ -e "$live_dir/pinned" ]; then
+		pinned $SECTORS "$1"
+	else
+		echo "0 $SECTORS linear $(devno "$1") 0"
+	fi
+}
 
 # The filesystem works: what was written reads back, new writes land.
 fs_ok() {
@@ -38,8 +48,9 @@ not_suspended() {
 setup() {
 	disk_a=$(mkloop $MB) && disk_b=$(mkloop $MB) || return 1
 	echo "$disk_a $disk_b" >"$live_dir/disks"
-	"$ctl" -q wrap "$disk_a" "$vol" || return 1
+	dmsetup create "$vol" --table "$(home "$disk_a")" || return 1
 	live_dm "$vol"
+	dmsetup mknodes "$vol"
 	mkfs_mount "/dev/mapper/$vol" "$mnt" || return 1
 	writer_start "$mnt" 50 0
 	sleep 1
@@ -86,7 +97,7 @@ setup_step() {
 	esac
 	echo "after $step: $(dmsetup ls | grep -c "$vol") device(s), $(dmsetup table "$vol")"
 	"$ctl" -q restore "$vol" force || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$disk_a") 0" || return 1
+	expect_table "$vol" "$(home "$disk_a")" || return 1
 	expect_no_blkjob "$vol" || return 1
 	not_suspended || return 1
 	fs_ok || return 1
@@ -103,7 +114,7 @@ retire_step() {
 		wait complete || return 1
 	echo "after $step: $(dmsetup table "$vol")"
 	"$ctl" -q restore "$vol" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$disk_b") 0" || return 1
+	expect_table "$vol" "$(home "$disk_b")" || return 1
 	expect_no_blkjob "$vol" || return 1
 	not_suspended || return 1
 	fs_ok || return 1
@@ -122,9 +133,19 @@ refused_reload() {
 	expect_eq "$rc" 1 "mirror onto a 4K-sector disk" || return 1
 	grep -q "^Error: $vol: the kernel refused the blkjob table" <<<"$out" ||
 		die "message" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$disk_a") 0" || return 1
+	expect_table "$vol" "$(home "$disk_a")" || return 1
 	expect_no_blkjob "$vol" || return 1
 	fs_ok
+}
+
+# The mounted device becomes what 'wrap' makes: blkjob-pinned on its disk.
+pin_vol() {
+	local disk_a disk_b
+	disks
+	touch "$live_dir/pinned"
+	dmsetup load "$vol" --table "$(home "$disk_a")" &&
+		dmsetup resume "$vol" || return 1
+	expect_table "$vol" "$(home "$disk_a")"
 }
 
 final_fsck() {
@@ -133,10 +154,15 @@ final_fsck() {
 		{ cat "$live_dir/fsck"; die "not clean"; }
 }
 
-ktap_plan 8
+ktap_plan 10
 setup || { echo "Bail out! setup failed"; exit 1; }
 for s in helper load resume job; do
 	ktap_run "killed after setup step '$s': restore brings the device back" \
+		setup_step "$s"
+done
+pin_vol || { echo "Bail out! cannot pin $vol"; exit 1; }
+for s in load job; do
+	ktap_run "pinned, killed after setup step '$s': restore brings it back" \
 		setup_step "$s"
 done
 for s in retire-load retire-resume; do

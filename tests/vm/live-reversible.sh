@@ -87,7 +87,7 @@ test_cancel_goes_back() {
 	writer_start "$mnt" 100 0.02
 	sleep 1
 	pend "$vol" "$dst" "$id" || return 1
-	expect_table "$vol" "0 $SECTORS blkjob $(devno "/dev/mapper/$vol-blkjob-real") $(devno "$dst")" ||
+	expect_table "$vol" "$(pinned $SECTORS "$src") $(devno "$dst")" ||
 		return 1
 	# Still attached: restore refuses without force.
 	out=$("$ctl" restore "$vol" 2>&1) && rc=0 || rc=$?
@@ -113,7 +113,7 @@ test_cancel_goes_back() {
 	echo "$out"
 	grep -q '"mapping":"original"' <<<"$out" ||
 		die "restore did not map onto the source" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$src") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$src")" || return 1
 	expect_no_blkjob "$vol" || return 1
 	check_files "$vol" "$mnt"
 }
@@ -145,7 +145,7 @@ test_finalize_keeps_destination() {
 	echo "$out"
 	grep -q '"mapping":"destination"' <<<"$out" ||
 		die "restore did not map onto the destination" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$dst") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$dst")" || return 1
 	expect_no_blkjob "$vol" || return 1
 	check_files "$vol" "$mnt"
 }
@@ -178,11 +178,11 @@ test_recorded_cancel() {
 	umount "$mnt" || return 1
 	# As after a crash right after the cancel: the devices are gone,
 	# activate finds the record and maps the device onto its source.
-	dmsetup remove "$vol" "$vol-blkjob-real" || return 1
+	dmsetup remove "$vol" || return 1
 	out=$("$ctl" activate "$m") || return 1
 	echo "$out"
 	grep -q "^$vol: created" <<<"$out" || die "not created" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$a") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$a")" || return 1
 	fsck.ext4 -fn "/dev/mapper/$vol" >"$live_dir/fsck" 2>&1 ||
 		{ cat "$live_dir/fsck"; die "fsck.ext4 -fn is not clean"; } ||
 		return 1
@@ -225,16 +225,19 @@ test_stale_source_keeps_destination() {
 	out=$("$ctl" -j restore "$vol") || return 1
 	grep -q '"mapping":"destination"' <<<"$out" ||
 		die "restore: $out" || return 1
-	expect_table "$vol" "0 $SECTORS linear $(devno "$d") 0" || return 1
+	expect_table "$vol" "$(pinned $SECTORS "$d")" || return 1
 	check_files "$vol" "$mnt"
 }
 
 # 'restore force' of a pending mirror cancels it: back on the source. So
-# does a table reload by hand (the kernel aborts the pending job on dtr).
+# does a table reload by hand (the kernel aborts the pending job on dtr),
+# which only a device that is not pinned takes: a linear one here.
 test_restore_force_cancels() {
 	local src dst vol=bjr-r id=rr out sum
 	src=$(mkloop $MB) && dst=$(mkloop $MB) || return 1
-	"$ctl" -q wrap "$src" "$vol" || return 1
+	dmsetup create "$vol" --table "0 $SECTORS linear $(devno "$src") 0" ||
+		return 1
+	dmsetup mknodes "$vol"
 	live_dm "$vol"
 	dd if=/dev/urandom of="/dev/mapper/$vol" bs=1M count=$MB \
 		oflag=direct status=none || return 1

@@ -131,7 +131,7 @@ test_wrap_records_and_activate() {
 	grep -q "^bjm-wc: created" <<<"$out" || die "not created"
 	expect_eq "$(dmsetup info -c --noheadings -o uuid bjm-wc)" "$uuid" \
 		"uuid" || return 1
-	expect_table bjm-wc "0 16384 linear $(devno "$a") 0" || return 1
+	expect_table bjm-wc "$(pinned 16384 "$a")" || return 1
 	cmp "$a" /dev/mapper/bjm-wc || die "data differs"
 }
 
@@ -183,7 +183,7 @@ test_recorded_mirror_pivots() {
 	dmsetup remove bjm-wp || return 1
 	out=$("$ctl" activate "$m") || return 1
 	echo "$out"
-	expect_table bjm-wp "0 131072 linear $(devno "$d") 0" || return 1
+	expect_table bjm-wp "$(pinned 131072 "$d")" || return 1
 	fsck.ext4 -fn /dev/mapper/bjm-wp || die "fsck"
 }
 
@@ -203,7 +203,7 @@ test_recorded_mirror_cancelled() {
 	"$ctl" -q wait bjm-q status ready timeout 60 || return 1
 	"$ctl" -q cancel bjm-q || return 1
 	"$ctl" -q restore bjm-wq wait || return 1
-	expect_table bjm-wq "0 32768 linear $(devno "$a") 0" || return 1
+	expect_table bjm-wq "$(pinned 32768 "$a")" || return 1
 	expect_eq "$(show_field "$m" state)" source "state" || return 1
 	expect_eq "$(show_field "$m" dest-id)" "" "destination" || return 1
 }
@@ -231,14 +231,14 @@ test_target_needs_moving_record() {
 	live_dm bjm-kw
 	dmsetup suspend bjm-kw || return 1
 	out=$(dmsetup load bjm-kw --table \
-		"0 16384 blkjob $(devno "$a") $(devno "$d") meta $(devno "$m")" 2>&1) &&
+		"0 16384 blkjob-pinned $(devno "$a") $(devno "$d") meta $(devno "$m")" 2>&1) &&
 		rc=0 || rc=$?
 	dmsetup resume bjm-kw
 	echo "$out"
 	[ "$rc" -ne 0 ] || die "a table over a record in state source was taken"
 	dmesg | tail -n 5 | grep -qF "does not say a move is under way" ||
 		die "dmesg lacks the reason"
-	expect_table bjm-kw "0 16384 linear $(devno "$a") 0"
+	expect_table bjm-kw "$(pinned 16384 "$a")"
 }
 
 # The metadata device fails before complete: the pivot cannot be recorded,
@@ -273,7 +273,7 @@ test_pivot_not_recorded_no_pivot() {
 	expect_eq "$(bj_status bjm-wf | cut -d' ' -f1)" source "leg" || return 1
 	"$ctl" -q dismiss bjm-f || return 1
 	"$ctl" -q restore bjm-wf 2>&1
-	expect_table bjm-wf "0 32768 linear $(devno "$a") 0" || return 1
+	expect_table bjm-wf "$(pinned 32768 "$a")" || return 1
 	dmsetup suspend bjm-fm && dmsetup load bjm-fm \
 		--table "0 8192 linear $(devno "$ml") 0" &&
 		dmsetup resume bjm-fm || return 1

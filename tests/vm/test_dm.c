@@ -499,4 +499,33 @@ TEST_F_TIMEOUT(dm, bad_job_new, 600)
 	EXPECT_NE(0, legs_free(self));	/* dm holds them */
 }
 
+/*
+ * One leg, as a wrapped device at rest: I/O passes through, no job can
+ * attach, and dm refuses any other table type (blkjob-pinned is immutable).
+ */
+TEST_F_TIMEOUT(dm, one_leg_pinned, 600)
+{
+	unsigned long long sectors = DEV_SIZE >> 9;
+
+	ASSERT_EQ(0, sh("dmsetup remove %s && "
+			"dmsetup create %s --table '0 %llu blkjob-pinned %s' && "
+			"dmsetup mknodes %s", self->name, self->name, sectors,
+			self->src.path, self->name));
+	EXPECT_NE(NULL, strstr(dm_status(self->name), "source - - 0/0"));
+	ASSERT_EQ(0, writer_start(&self->w, self->path, DEV_SIZE, 0));
+	usleep(300 * 1000);
+	writer_stop(&self->w);
+	ASSERT_EQ(0, self->w.error);
+	EXPECT_LT(0, self->w.writes);
+	EXPECT_EQ(0, cmp_dev(self->src.path, self->w.shadow, DEV_SIZE));
+	EXPECT_EQ(-EINVAL, start_job(_metadata, self, BLKJOB_JOB_TYPE_MIRROR,
+				     0, BLKJOB_COPY_MODE_BACKGROUND, NULL));
+	EXPECT_NE(NULL, strstr(blkjob_errmsg(self->ctx), "one leg"));
+	EXPECT_EQ(0, sh("! dmsetup load %s --table '0 %llu linear %s 0' && "
+			"dmesg | tail -n 3 | grep -q 'replace immutable target type blkjob-pinned'",
+			self->name, sectors, self->src.path));
+	EXPECT_EQ(0, sh("[ -z \"$(dmsetup table --inactive %s)\" ]",
+			self->name));
+}
+
 TEST_HARNESS_MAIN

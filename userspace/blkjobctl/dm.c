@@ -50,6 +50,7 @@
 #include "dmtask.h"
 
 #define TARGET_TYPE	"blkjob"
+#define TARGET_PINNED	"blkjob-pinned"	/* a wrapped device's, for life */
 #define HELPER_SUFFIX	"-blkjob-real"
 #define TMP_PREFIX	"blkjob-"
 #define UUID_REAL	"BLKJOB-REAL-"
@@ -140,7 +141,11 @@ struct plumb {
 	struct blkjob_holders holders;	/* tmp: the dm devices on it */
 	struct dm_info info, hinfo;
 	struct bjdm_table live;
-	bool blkjob;			/* the live table is our target */
+	bool blkjob;			/* the live table is our target,
+					   with two legs */
+	bool pinned;			/* it is TARGET_PINNED: no helper,
+					   it stays that type */
+	dev_t pin_dev;			/* pinned, one leg: that leg */
 	dev_t src_dev, dst_dev;		/* its legs */
 	char leg[24];			/* "source", "destination" or
 					   "destination+source" */
@@ -154,6 +159,11 @@ struct plumb {
 	struct blkjob_meta_dev rec;
 	const char *wipe_backup;	/* where the retired source's go */
 };
+
+static bool our_type(const char *type)
+{
+	return !strcmp(type, TARGET_TYPE) || !strcmp(type, TARGET_PINNED);
+}
 
 static void plumb_free(struct plumb *pl)
 {
@@ -196,7 +206,7 @@ static int read_blkjob(struct plumb *pl)
 	if (ret)
 		return dm_fail("%s: cannot read its status", pl->name);
 	ret = 0;
-	if (s.n != 1 || strcmp(s.seg[0].type, TARGET_TYPE) ||
+	if (s.n != 1 || !our_type(s.seg[0].type) ||
 	    sscanf(s.seg[0].params, "%23s %63s %31s %" SCNu64 "/%" SCNu64,
 		   leg, id, st, &pl->done, &pl->total) != 5)
 		ret = err_msg("%s: unexpected blkjob status '%s'", pl->name,
@@ -223,6 +233,7 @@ static int plumb_read(struct plumb *pl, const char *name)
 	snprintf(pl->name, sizeof(pl->name), "%s", name);
 	snprintf(pl->helper, sizeof(pl->helper), "%s" HELPER_SUFFIX, name);
 	pl->blkjob = false;
+	pl->pinned = false;
 	pl->has_meta = false;
 	if (bjdm_get_info(name, &pl->info, pl->uuid, sizeof(pl->uuid)) ||
 	    bjdm_get_info(pl->helper, &pl->hinfo, huuid, sizeof(huuid)))
@@ -239,8 +250,16 @@ static int plumb_read(struct plumb *pl, const char *name)
 		return 0;
 	if (bjdm_get_lines(name, DM_DEVICE_TABLE, false, &pl->live))
 		return dm_fail("%s: cannot read its table", name);
-	pl->blkjob = pl->live.n && !strcmp(pl->live.seg[0].type, TARGET_TYPE);
-	return pl->blkjob ? read_blkjob(pl) : 0;
+	if (pl->live.n != 1 || !our_type(pl->live.seg[0].type))
+		return 0;
+	pl->pinned = !strcmp(pl->live.seg[0].type, TARGET_PINNED);
+	/* One leg: a pinned device between moves, as idle as a linear one. */
+	if (!strchr(pl->live.seg[0].params, ' '))
+		return parse_devno(pl->live.seg[0].params, &pl->pin_dev) ? 0 :
+		       err_msg("%s: unexpected table '%s'", name,
+			       pl->live.seg[0].params);
+	pl->blkjob = true;
+	return read_blkjob(pl);
 }
 
 /* A job is attached and has not concluded yet. */
@@ -435,7 +454,7 @@ static int src_beneath(struct src *s, const struct request *req)
 	for (i = 0; i < t.n; i++)
 		linear &= !strcmp(t.seg[i].type, "linear");
 	/* Empty, or our own: check_dm_src() says so. */
-	if (!t.n || !strcmp(t.seg[0].type, TARGET_TYPE))
+	if (!t.n || our_type(t.seg[0].type))
 		linear = true;
 	bjdm_table_free(&t);
 	if (linear)
@@ -501,8 +520,18 @@ static int retired_table(const struct plumb *pl, struct bjdm_table *t,
 {
 	uint64_t len = pl->live.seg[0].len;
 	char params[64];
+	dev_t d;
 
 	memset(t, 0, sizeof(*t));
+	if (pl->pinned) {
+		/* Its own legs, no helper: it stays a pinned device. */
+		*out = strcmp(pl->leg, "destination") ? OUT_ORIGINAL :
+		       OUT_DESTINATION;
+		d = *out == OUT_DESTINATION ? pl->dst_dev : pl->src_dev;
+		snprintf(params, sizeof(params), "%u:%u", major(d), minor(d));
+		return bjdm_table_add(t, 0, len, TARGET_PINNED, params) ?
+		       EXIT_FAIL : 0;
+	}
 	if (!strcmp(pl->leg, "destination")) {
 		/* Pivoted: the data lives on DST now, whatever was before. */
 		snprintf(params, sizeof(params), "%u:%u 0",
@@ -573,7 +602,9 @@ static int drop_inactive(struct plumb *pl)
 
 	if (bjdm_get_lines(pl->name, DM_DEVICE_TABLE, true, &t))
 		return dm_fail("%s: cannot read its inactive table", pl->name);
-	ours = t.n && !strcmp(t.seg[0].type, TARGET_TYPE);
+	/* A pinned device's own one-leg table is not a half-done step. */
+	ours = t.n && our_type(t.seg[0].type) &&
+	       strchr(t.seg[0].params, ' ');
 	bjdm_table_free(&t);
 	if (ours && !bjdm_simple(DM_DEVICE_CLEAR, pl->name))
 		return dm_fail("%s: cannot clear its inactive table", pl->name);
@@ -686,20 +717,28 @@ static void lvm_devices(bool add, const char *path)
 			why);
 }
 
+/* libblkid finds an LVM label on @path. */
+static bool is_pv(const char *path)
+{
+	struct blkjob_wipe_result res = { 0 };
+	unsigned int i;
+	bool pv = false;
+
+	if (blkjob_wipe(path, NULL, BLKJOB_WIPE_DRY_RUN, &res))
+		return false;
+	for (i = 0; i < res.n; i++)
+		pv |= !strcmp(res.sigs[i].type, "LVM2_member");
+	blkjob_wipe_result_free(&res);
+	return pv;
+}
+
 /* The old disk about to be wiped is a PV: list the destination first. */
 static void lvm_devices_follow(struct plumb *pl, const char *old)
 {
-	struct blkjob_wipe_result res = { 0 };
 	char dst[PATH_MAX];
-	unsigned int i;
 
-	if (blkjob_wipe(old, NULL, BLKJOB_WIPE_DRY_RUN, &res))
-		return;
-	for (i = 0; i < res.n; i++)
-		if (!strcmp(res.sigs[i].type, "LVM2_member") &&
-		    !blkjob_dev_path(pl->dst_dev, dst, sizeof(dst)))
-			lvm_devices(true, dst);
-	blkjob_wipe_result_free(&res);
+	if (is_pv(old) && !blkjob_dev_path(pl->dst_dev, dst, sizeof(dst)))
+		lvm_devices(true, dst);
 }
 
 /*
@@ -755,9 +794,11 @@ static int wait_detached(struct plumb *pl);
  * leg chosen from a status line that may be stale by then (the source can
  * go stale at any moment), so cancel the job instead: it goes back to the
  * source if the source is complete, else stays on the destination, and
- * the leg it leaves decides the retired table.
+ * the leg it leaves decides the retired table. @force: any other job on
+ * a pinned device, whose table the kernel does not let go with a job
+ * attached.
  */
-static int cancel_pending(struct plumb *pl)
+static int cancel_job(struct plumb *pl, bool force)
 {
 	struct blkjob_ctx *ctx;
 	int err;
@@ -766,7 +807,7 @@ static int cancel_pending(struct plumb *pl)
 	if (!ctx)
 		return err_msg("cannot reach the blkjob module: %s",
 			       strerror(errno));
-	err = blkjob_job_cancel(ctx, pl->job_id, false);
+	err = blkjob_job_cancel(ctx, pl->job_id, force);
 	if (err && err != -ENOENT) {
 		err_msg("cannot cancel job '%s': %s", pl->job_id,
 			blkjob_errmsg(ctx)[0] ? blkjob_errmsg(ctx) :
@@ -797,7 +838,7 @@ static int restore_plumbing(struct plumb *pl, bool force,
 			       pl->name);
 	}
 	if (pl->blkjob && job_pending(pl)) {
-		ret = cancel_pending(pl);
+		ret = cancel_job(pl, false);
 		if (ret)
 			return ret;
 	}
@@ -806,6 +847,11 @@ static int restore_plumbing(struct plumb *pl, bool force,
 		return err_msg("job '%s' is still %s on %s; wait for it, cancel it, or use 'restore %s force'",
 			       pl->job_id, pl->job_status, pl->name,
 			       pl->name);
+	}
+	if (pl->blkjob && pl->pinned && job_active(pl)) {
+		ret = cancel_job(pl, true);
+		if (ret)
+			return ret;
 	}
 	if (pl->info.exists && pl->tmp) {
 		*out = OUT_REMOVED;
@@ -1003,8 +1049,8 @@ static int make_helper(struct plumb *pl)
  * @meta: the metadata device recording the move, 0 when none; @hold:
  * leading sectors the destination gets at the pivot only.
  */
-static int blkjob_table(struct bjdm_table *t, uint64_t len, dev_t src,
-			dev_t dst, dev_t meta, unsigned int hold)
+static int blkjob_table(struct bjdm_table *t, const char *type, uint64_t len,
+			dev_t src, dev_t dst, dev_t meta, unsigned int hold)
 {
 	char params[128];
 	int n;
@@ -1017,13 +1063,15 @@ static int blkjob_table(struct bjdm_table *t, uint64_t len, dev_t src,
 			      major(meta), minor(meta));
 	if (hold)
 		snprintf(params + n, sizeof(params) - n, " hold %u", hold);
-	return bjdm_table_add(t, 0, len, TARGET_TYPE, params) ? EXIT_FAIL : 0;
+	return bjdm_table_add(t, 0, len, type, params) ? EXIT_FAIL : 0;
 }
 
 /* Steps 2 and 3: NAME goes through the target, live. */
 static int route_through_target(struct plumb *pl, dev_t dst)
 {
-	dev_t helper = makedev(pl->hinfo.major, pl->hinfo.minor);
+	/* A pinned device's own leg; else the helper with its old table. */
+	dev_t src = pl->pinned ? pl->pin_dev :
+		    makedev(pl->hinfo.major, pl->hinfo.minor);
 	struct bjdm_table t;
 	struct stat st;
 	dev_t meta = 0;
@@ -1034,7 +1082,8 @@ static int route_through_target(struct plumb *pl, dev_t dst)
 			return err_msg("%s: %s", pl->meta, strerror(errno));
 		meta = st.st_rdev;
 	}
-	if (blkjob_table(&t, bjdm_table_size(&pl->live), helper, dst, meta, 0))
+	if (blkjob_table(&t, pl->pinned ? TARGET_PINNED : TARGET_TYPE,
+			 bjdm_table_size(&pl->live), src, dst, meta, 0))
 		return EXIT_FAIL;
 	ok = bjdm_load(pl->name, &t, pl->info.read_only);
 	bjdm_table_free(&t);
@@ -1098,7 +1147,7 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 	if (dst_bytes < bytes)
 		return err_msg("the destination is smaller than %s (%" PRIu64 " < %" PRIu64 " bytes)",
 			       arg, dst_bytes, bytes);
-	if (blkjob_table(&t, bytes >> 9, s->devno, dst, 0,
+	if (blkjob_table(&t, TARGET_TYPE, bytes >> 9, s->devno, dst, 0,
 			 beneath ? BENEATH_HOLD_SECTORS : 0))
 		return EXIT_FAIL;
 	snprintf(uuid, sizeof(uuid), "%s%s", beneath ? UUID_BENEATH : UUID_TMP,
@@ -1207,8 +1256,9 @@ static void say_outcome(struct live *l, enum outcome out)
 	}
 	switch (out) {
 	case OUT_DESTINATION:
-		pr_text(p, "%s: now maps linear onto %s; blkjob retired\n",
-			l->pl.name, l->dst_path);
+		pr_text(p, "%s: now maps %sonto %s; blkjob retired\n",
+			l->pl.name, l->pl.pinned ? "" : "linear ",
+			l->dst_path);
 		if (is_lvm(&l->pl))
 			fprintf(stderr,
 				"Warning: LVM's metadata still places %s on its old disk; do not deactivate or refresh it (see blkjobctl(8), LVM).\n",
@@ -1388,11 +1438,15 @@ static int record_move(struct live *l)
 	if (err)
 		return err_msg("cannot look for %s's metadata device: %s",
 			       pl->name, strerror(-err));
-	if (pl->live.n != 1 || strcmp(pl->live.seg[0].type, "linear") ||
-	    sscanf(pl->live.seg[0].params, "%u:%u %" SCNu64, &ma, &mi,
-		   &off) != 3 || off)
-		return err_msg("%s is recorded on %s but does not map linear onto one whole device",
+	if (pl->pinned) {
+		ma = major(pl->pin_dev);
+		mi = minor(pl->pin_dev);
+	} else if (pl->live.n != 1 || strcmp(pl->live.seg[0].type, "linear") ||
+		   sscanf(pl->live.seg[0].params, "%u:%u %" SCNu64, &ma, &mi,
+			  &off) != 3 || off) {
+		return err_msg("%s is recorded on %s but does not map onto one whole device",
 			       pl->name, pl->meta);
+	}
 	err = blkjob_dev_path(makedev(ma, mi), leg, sizeof(leg));
 	if (err)
 		return err_msg("%u:%u: %s", ma, mi, strerror(-err));
@@ -1428,9 +1482,10 @@ static int setup_live(struct live *l, const struct src *s)
 		return ret;
 	}
 	ret = check_dm_src(&l->pl);
-	if (!ret)
+	/* A pinned device maps one device as it is: movable, never LVM's. */
+	if (!ret && !l->pl.pinned)
 		ret = check_movable(&l->pl, req);
-	if (!ret)
+	if (!ret && !l->pl.pinned)
 		ret = check_lvm(&l->pl, req);
 	if (ret)
 		return ret;
@@ -1444,7 +1499,7 @@ static int setup_live(struct live *l, const struct src *s)
 	ret = record_move(l);
 	if (ret)
 		return ret;
-	ret = make_helper(&l->pl);
+	ret = l->pl.pinned ? 0 : make_helper(&l->pl);
 	if (!ret)
 		ret = route_through_target(&l->pl, l->dst);
 	if (ret) {
@@ -1515,7 +1570,10 @@ static int cmd_live(struct live *l)
 		return ret;
 	}
 	kill_point("job");
-	if (!l->pl.tmp)
+	if (l->pl.pinned)
+		pr_text(l->p, "%s: now maps through blkjob onto its disk and %s\n",
+			l->pl.name, l->dst_path);
+	else if (!l->pl.tmp)
 		pr_text(l->p, "%s: now maps through blkjob (original table kept in %s)\n",
 			l->pl.name, l->pl.helper);
 	else if (l->pl.holders.n)
@@ -1560,9 +1618,9 @@ static int cmd_wrap(struct request *req, struct printer *p)
 			       req->dev);
 	if (bdev_size(req->dev, &bytes) || bytes < 512)
 		return err_msg("%s: cannot read its size", req->dev);
-	snprintf(params, sizeof(params), "%u:%u 0", major(st.st_rdev),
+	snprintf(params, sizeof(params), "%u:%u", major(st.st_rdev),
 		 minor(st.st_rdev));
-	if (bjdm_table_add(&t, 0, bytes >> 9, "linear", params))
+	if (bjdm_table_add(&t, 0, bytes >> 9, TARGET_PINNED, params))
 		return err_msg("%s", strerror(ENOMEM));
 	/* Recorded before it exists: a crash leaves a record, not a stray. */
 	if (req->meta) {
@@ -1584,8 +1642,8 @@ static int cmd_wrap(struct request *req, struct printer *p)
 		blkjob_close(ctx);
 	if (!ok)
 		return dm_fail("cannot create %s", req->name);
-	pr_text(p, "/dev/mapper/%s maps linear onto %s\n", req->name,
-		req->dev);
+	pr_text(p, "/dev/mapper/%s maps onto %s (%s)\n", req->name, req->dev,
+		TARGET_PINNED);
 	if (req->meta)
 		pr_text(p, "%s: recorded on %s as %s\n", req->name, req->meta,
 			uuid);
@@ -1729,8 +1787,9 @@ static void say_restored(struct printer *p, const struct plumb *pl,
 				pl->name);
 		break;
 	case OUT_DESTINATION:
-		pr_text(p, "%s: now maps linear onto %u:%u (the mirror had pivoted)\n",
-			pl->name, major(d), minor(d));
+		pr_text(p, "%s: now maps %sonto %u:%u (the mirror had pivoted)\n",
+			pl->name, pl->pinned ? "" : "linear ", major(d),
+			minor(d));
 		break;
 	case OUT_ORIGINAL:
 		pr_text(p, "%s: original mapping restored\n", pl->name);

@@ -2,7 +2,7 @@
 /*
  * libblkjob: bring back the devices a metadata device records, as they
  * were committed (Documentation/blkjob/metadata.md): each under its own
- * name and dm uuid, mapped linear onto the leg its state names, which is
+ * name and dm uuid, pinned onto the leg its state names, which is
  * found by its stable identity. Idempotent: a device already there with
  * that mapping is left alone.
  */
@@ -44,9 +44,10 @@ static int leg_table(struct bjdm_table *t, const char *dev, uint64_t sectors)
 	if (stat(dev, &st))
 		return -errno;
 	memset(t, 0, sizeof(*t));
-	snprintf(params, sizeof(params), "%u:%u 0", major(st.st_rdev),
+	snprintf(params, sizeof(params), "%u:%u", major(st.st_rdev),
 		 minor(st.st_rdev));
-	return bjdm_table_add(t, 0, sectors, "linear", params);
+	/* What 'wrap' made it: a blkjob device for life (dm-target.md). */
+	return bjdm_table_add(t, 0, sectors, "blkjob-pinned", params);
 }
 
 /* The device exists: ours and mapped as recorded, or not ours to touch. */
