@@ -51,9 +51,10 @@
  * Held granules (the table's "hold", blkjob_dm_hold_bytes()) are where a
  * device's identity lives. The destination gets none of them before the
  * pivot: the copier skips them, writes to them go to the source alone and
- * dirty them, and ready does not wait for them. job-complete copies them
- * with the rest while every bio is held, so the destination takes on the
- * identity at the pivot. A soft cancel leaves them off.
+ * dirty them, and ready does not wait for them. job-complete and a soft
+ * cancel copy them with the rest while every bio is held, so the
+ * destination takes on the identity only once it is a whole copy: at the
+ * pivot, or as the point-in-time copy a soft cancel leaves (QEMU's).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -97,9 +98,9 @@
  * @stale_err: that failure's error (under @lock)
  * @stale_flush: it was a flush (under @lock)
  * @stale_work: says so on the job and raises a dm event, in process context
- * @nheld: granules the destination gets only at the pivot
- * @release: finishing with a pivot: the copier takes the held granules
- *	too; kthread only
+ * @nheld: granules the destination gets only at the end
+ * @release: finishing (pivot or soft cancel): the copier takes the held
+ *	granules too; kthread only
  * @cursor: where the copier looks for dirty granules next; kthread only
  * @ready: the job became ready; kthread only
  * @failures: copies that failed; kthread only
@@ -570,7 +571,7 @@ static int mirror_finish(struct mirror *m)
 	/* Before the held granules reach the destination. */
 	if (pivot && mirror_bypassed(m))
 		goto again;
-	m->release = pivot;
+	m->release = true;
 	for (;;) {
 		mirror_reap(m);
 		mirror_account(m);

@@ -43,7 +43,7 @@ write_files() {
 	done
 }
 
-leg_of_status() { dmsetup status vol | awk '$3 == "blkjob" { print $4 }'; }
+leg_of_status() { dmsetup status vol | awk '$3 ~ /^blkjob(-pinned)?$/ { print $4 }'; }
 
 # No udev in the VM: lvm makes its own nodes and does not wait for udev.
 lvm_env() {

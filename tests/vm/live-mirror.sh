@@ -73,7 +73,7 @@ mirror_fs() {
 		# Step by step, as an admin would.
 		"$ctl" -q mirror "/dev/mapper/$vol" "$dst" id "$id" \
 			copy-mode "$mode" speed 4M || return 1
-		expect_table "$vol" "$(pinned $SECTORS "$src") $(devno "$dst")" ||
+		expect_table "$vol" "$(pinned $SECTORS "$src") $(devno "$dst") hold 16384" ||
 			return 1
 		check_reloads_refused "$vol" "$src" || return 1
 		echo "status: $(bj_status "$vol")"
@@ -86,6 +86,10 @@ mirror_fs() {
 		check_speed "$id" 0 0 || return 1
 		"$ctl" -q wait "$id" status ready timeout 120 ||
 			die "not ready in 120 s" || return 1
+		# The identity reaches DST at the pivot only: after a power
+		# cut now, nothing would find the partial copy by UUID.
+		cmp -n 8M "$dst" /dev/zero && [ -z "$(blkid -p -o value -s UUID "$dst")" ] ||
+			die "DST has the filesystem before the pivot" || return 1
 		"$ctl" complete "$id" || return 1
 		# The job may be gone (auto-dismiss) by the time anyone asks:
 		# 'restore ... wait' follows the target's status instead.

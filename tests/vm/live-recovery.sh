@@ -122,8 +122,10 @@ retire_step() {
 	echo "$disk_b $disk_a" >"$live_dir/disks"
 }
 
-# The kernel refuses the table (a destination with 4 KiB logical blocks
-# under a 512-byte source): rolled back at once, nothing left behind.
+# A destination with 4 KiB logical blocks under a 512-byte source: refused
+# before anything changes, saying why; and without that check (a test
+# hook), the kernel refuses the table, its reason is carried back, and the
+# device is rolled back at once, nothing left behind.
 refused_reload() {
 	local big out rc disk_a disk_b
 	disks
@@ -131,7 +133,14 @@ refused_reload() {
 	out=$("$ctl" mirror "/dev/mapper/$vol" "$big" 2>&1) && rc=0 || rc=$?
 	echo "$out"
 	expect_eq "$rc" 1 "mirror onto a 4K-sector disk" || return 1
-	grep -q "^Error: $vol: the kernel refused the blkjob table" <<<"$out" ||
+	grep -q "^Error: $big has 4096-byte logical blocks, larger than .*'s 512 bytes" <<<"$out" ||
+		die "message" || return 1
+	expect_table "$vol" "$(home "$disk_a")" || return 1
+	out=$(BLKJOBCTL_TEST_NO_PRECHECK=1 "$ctl" mirror "/dev/mapper/$vol" "$big" 2>&1) &&
+		rc=0 || rc=$?
+	echo "$out"
+	expect_eq "$rc" 1 "mirror onto a 4K-sector disk, unchecked" || return 1
+	grep -q "^Error: $vol: the kernel refused the blkjob table: blkjob-pinned: Destination logical block size exceeds the source's" <<<"$out" ||
 		die "message" || return 1
 	expect_table "$vol" "$(home "$disk_a")" || return 1
 	expect_no_blkjob "$vol" || return 1

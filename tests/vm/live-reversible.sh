@@ -87,7 +87,7 @@ test_cancel_goes_back() {
 	writer_start "$mnt" 100 0.02
 	sleep 1
 	pend "$vol" "$dst" "$id" || return 1
-	expect_table "$vol" "$(pinned $SECTORS "$src") $(devno "$dst")" ||
+	expect_table "$vol" "$(pinned $SECTORS "$src") $(devno "$dst") hold 16384" ||
 		return 1
 	# Still attached: restore refuses without force.
 	out=$("$ctl" restore "$vol" 2>&1) && rc=0 || rc=$?

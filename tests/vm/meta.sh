@@ -198,7 +198,7 @@ test_recorded_mirror_cancelled() {
 	"$ctl" -q mirror /dev/mapper/bjm-wq "$d" id bjm-q || return 1
 	expect_eq "$(show_field "$m" state)" moving "state while moving" ||
 		return 1
-	dmsetup table bjm-wq | grep -q " meta $(devno "$m")\$" ||
+	dmsetup table bjm-wq | grep -q " meta $(devno "$m") hold 16384\$" ||
 		die "the blkjob table does not name the metadata device"
 	"$ctl" -q wait bjm-q status ready timeout 60 || return 1
 	"$ctl" -q cancel bjm-q || return 1

@@ -80,16 +80,24 @@ dm_logger(int level, const char *file, int line, int dm_errno_or_class,
 	va_end(ap);
 }
 
-/* "Error: <what>: <libdevmapper's message>."; returns EXIT_FAIL. */
+/*
+ * "Error: <what>: <the kernel's reason> (<libdevmapper's message>).";
+ * returns EXIT_FAIL.
+ */
 static int __attribute__((format(printf, 1, 2)))
 dm_fail(const char *fmt, ...)
 {
-	char what[1024];
+	char what[1024], why[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	if (bjdm_take_kernel_reason(why, sizeof(why))) {
+		size_t n = strlen(what);
+
+		snprintf(what + n, sizeof(what) - n, ": %s", why);
+	}
 	if (dm_msg[0]) {
 		size_t n = strlen(what);
 
@@ -1038,12 +1046,13 @@ static int make_helper(struct plumb *pl)
 }
 
 /*
- * A move beneath gives the destination the identity at the pivot only
+ * A mirror gives the destination the identity at the pivot only
  * (dm-target.md, "hold"): the first 8 MiB hold the LVM label and metadata,
  * the LUKS2 headers (libblkid looks for the second one up to 4 MiB in)
- * and filesystem superblocks.
+ * and filesystem superblocks. Until then nothing finds the partial copy
+ * by UUID, after a power cut too. A backup's copy is the point of it.
  */
-#define BENEATH_HOLD_SECTORS	(8U << 11)
+#define IDENTITY_HOLD_SECTORS	(8U << 11)
 
 /*
  * @meta: the metadata device recording the move, 0 when none; @hold:
@@ -1067,7 +1076,8 @@ static int blkjob_table(struct bjdm_table *t, const char *type, uint64_t len,
 }
 
 /* Steps 2 and 3: NAME goes through the target, live. */
-static int route_through_target(struct plumb *pl, dev_t dst)
+static int route_through_target(struct plumb *pl, dev_t dst,
+				unsigned int hold)
 {
 	/* A pinned device's own leg; else the helper with its old table. */
 	dev_t src = pl->pinned ? pl->pin_dev :
@@ -1083,12 +1093,12 @@ static int route_through_target(struct plumb *pl, dev_t dst)
 		meta = st.st_rdev;
 	}
 	if (blkjob_table(&t, pl->pinned ? TARGET_PINNED : TARGET_TYPE,
-			 bjdm_table_size(&pl->live), src, dst, meta, 0))
+			 bjdm_table_size(&pl->live), src, dst, meta, hold))
 		return EXIT_FAIL;
 	ok = bjdm_load(pl->name, &t, pl->info.read_only);
 	bjdm_table_free(&t);
 	if (!ok)
-		return dm_fail("%s: the kernel refused the blkjob table (see dmesg)",
+		return dm_fail("%s: the kernel refused the blkjob table",
 			       pl->name);
 	kill_point("load");
 	/* The resume suspends (freezing a mounted fs), swaps and resumes. */
@@ -1130,7 +1140,7 @@ static int check_beneath(const struct src *s, const char *arg,
  * dm devices hold SRC, they are reloaded onto ours.
  */
 static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
-		    dev_t dst, uint64_t dst_bytes)
+		    dev_t dst, uint64_t dst_bytes, unsigned int hold)
 {
 	char uuid[DM_UUID_LEN], name[DM_NAME_LEN], why[512];
 	struct bjdm_table t;
@@ -1148,14 +1158,14 @@ static int make_tmp(struct plumb *pl, const struct src *s, const char *arg,
 		return err_msg("the destination is smaller than %s (%" PRIu64 " < %" PRIu64 " bytes)",
 			       arg, dst_bytes, bytes);
 	if (blkjob_table(&t, TARGET_TYPE, bytes >> 9, s->devno, dst, 0,
-			 beneath ? BENEATH_HOLD_SECTORS : 0))
+			 hold))
 		return EXIT_FAIL;
 	snprintf(uuid, sizeof(uuid), "%s%s", beneath ? UUID_BENEATH : UUID_TMP,
 		 s->kname);
 	ok = bjdm_create_dev(pl->name, uuid, &t, false);
 	bjdm_table_free(&t);
 	if (!ok)
-		return dm_fail("cannot create %s through blkjob (see dmesg)",
+		return dm_fail("cannot create %s through blkjob",
 			       pl->name);
 	kill_point("resume");
 	if (beneath) {
@@ -1463,6 +1473,7 @@ static int record_move(struct live *l)
 static int setup_live(struct live *l, const struct src *s)
 {
 	struct request *req = l->req;
+	unsigned int hold = req->cmd == CMD_MIRROR ? IDENTITY_HOLD_SECTORS : 0;
 	uint64_t len;
 	int ret;
 
@@ -1476,7 +1487,8 @@ static int setup_live(struct live *l, const struct src *s)
 		if (l->pl.hinfo.exists)
 			return err_msg("%s exists; run 'blkjobctl restore %s'",
 				       l->pl.helper, l->pl.name);
-		ret = make_tmp(&l->pl, s, s->path, l->dst, l->dst_bytes);
+		ret = make_tmp(&l->pl, s, s->path, l->dst, l->dst_bytes,
+			       hold);
 		if (ret)
 			roll_back(l);
 		return ret;
@@ -1501,7 +1513,7 @@ static int setup_live(struct live *l, const struct src *s)
 		return ret;
 	ret = l->pl.pinned ? 0 : make_helper(&l->pl);
 	if (!ret)
-		ret = route_through_target(&l->pl, l->dst);
+		ret = route_through_target(&l->pl, l->dst, hold);
 	if (ret) {
 		roll_back(l);
 		return ret;
@@ -1531,6 +1543,37 @@ static int load_keys(const struct request *req, dev_t dev)
 	return 0;
 }
 
+/* @path's logical block size, 0 if it cannot be read. */
+static unsigned int logical_block_size(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), lbs = 0;
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, BLKSSZGET, &lbs))
+		lbs = 0;
+	close(fd);
+	return lbs > 0 ? lbs : 0;
+}
+
+/*
+ * What the kernel would refuse the table for, said before anything
+ * changes (its own reason reaches us only through its log).
+ * BLKJOBCTL_TEST_NO_PRECHECK=1 skips it, so that tests see the kernel's.
+ */
+static int check_block_size(dev_t devno, const char *dst)
+{
+	unsigned int s = 0, d = logical_block_size(dst);
+	char src[PATH_MAX];
+
+	if (!blkjob_dev_path(devno, src, sizeof(src)))
+		s = logical_block_size(src);
+	if (getenv("BLKJOBCTL_TEST_NO_PRECHECK") || !s || d <= s)
+		return 0;
+	return err_msg("%s has %u-byte logical blocks, larger than %s's %u bytes: it could not take every write the device takes",
+		       dst, d, src, s);
+}
+
 static int cmd_live(struct live *l)
 {
 	struct request *req = l->req;
@@ -1552,6 +1595,9 @@ static int cmd_live(struct live *l)
 		return ret;
 	if (s.devno == l->dst)
 		return err_msg("%s sits on the destination", req->dev);
+	ret = check_block_size(s.devno, l->dst_path);
+	if (ret)
+		return ret;
 	snprintf(l->under, sizeof(l->under), "%s", s.path);
 	ret = setup_live(l, &s);
 	if (ret)

@@ -4,9 +4,11 @@
  * the library's activation and blkjobctl's live-move plumbing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 
 #include <linux/dm-ioctl.h>
@@ -206,6 +208,96 @@ bad:
 }
 
 /* Create (and resume) @name with table @t. */
+/* ------------------------------------------------------------------ */
+/* Why the kernel refused a table                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A table load fails with an errno alone: the target's reason (ti->error)
+ * goes to the kernel log only. So the log is read from a mark taken just
+ * before the ioctl, and dm's first complaint since is kept.
+ */
+static char kernel_reason[256];
+
+bool bjdm_take_kernel_reason(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", kernel_reason);
+	kernel_reason[0] = '\0';
+	return buf[0];
+}
+
+/* /dev/kmsg, past its last record; -1 if it cannot be read. */
+static int kmsg_mark(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * "device-mapper: table: 253:0: blkjob: Source is smaller ..." gives
+ * "blkjob: Source is smaller ..."; other dm lines lose "device-mapper: ".
+ */
+static void keep_reason(const char *msg)
+{
+	static const char dm[] = "device-mapper: ", table[] = "table: ";
+	const char *p;
+
+	if (kernel_reason[0] || strncmp(msg, dm, sizeof(dm) - 1))
+		return;
+	msg += sizeof(dm) - 1;
+	if (!strncmp(msg, table, sizeof(table) - 1)) {
+		p = strstr(msg + sizeof(table) - 1, ": ");
+		if (p)
+			msg = p + 2;
+	}
+	snprintf(kernel_reason, sizeof(kernel_reason), "%s", msg);
+}
+
+/* dm's first complaint logged since @fd's mark; closes @fd. */
+static void kmsg_collect(int fd)
+{
+	char rec[1024], *msg;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten: read on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		/* "prio,seq,usec,flags;text\n" then " KEY=value" lines. */
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg[1 + strcspn(msg + 1, "\n")] = '\0';
+		keep_reason(msg + 1);
+	}
+	close(fd);
+}
+
+/* Run a task that loads a table, keeping the kernel's reason if it fails. */
+static bool run_table_task(struct dm_task *dmt, bool synced)
+{
+	int fd = kmsg_mark();
+	bool ok;
+
+	kernel_reason[0] = '\0';
+	ok = synced ? bjdm_run_synced(dmt) : dm_task_run(dmt);
+	if (ok)
+		close(fd);
+	else
+		kmsg_collect(fd);
+	return ok;
+}
+
 bool bjdm_create_dev(const char *name, const char *uuid,
 			  const struct bjdm_table *t, bool ro)
 {
@@ -218,7 +310,7 @@ bool bjdm_create_dev(const char *name, const char *uuid,
 		dm_task_destroy(dmt);
 		return false;
 	}
-	ok = bjdm_run_synced(dmt);
+	ok = run_table_task(dmt, true);
 	dm_task_destroy(dmt);
 	return ok;
 }
@@ -231,7 +323,7 @@ bool bjdm_load(const char *name, const struct bjdm_table *t, bool ro)
 
 	if (!dmt)
 		return false;
-	ok = dm_task_run(dmt);
+	ok = run_table_task(dmt, false);
 	dm_task_destroy(dmt);
 	return ok;
 }

@@ -51,6 +51,13 @@ bool bjdm_create_dev(const char *name, const char *uuid,
 		     const struct bjdm_table *t, bool ro);
 /* Load @t as @name's inactive table. */
 bool bjdm_load(const char *name, const struct bjdm_table *t, bool ro);
+/*
+ * Why the kernel refused the last table bjdm_create_dev() or bjdm_load()
+ * gave it, from its log ("blkjob: Source is smaller than the target
+ * (-EINVAL)"), into @buf, once: false if it said nothing (or /dev/kmsg
+ * cannot be read), or was asked already.
+ */
+bool bjdm_take_kernel_reason(char *buf, size_t len);
 /* DM_DEVICE_RESUME (skipping lockfs), DM_DEVICE_CLEAR or DM_DEVICE_REMOVE. */
 bool bjdm_simple(int type, const char *name);
 

@@ -157,7 +157,7 @@ static int swap_one(const char *name, dev_t from, dev_t to, char *why,
 {
 	struct bjdm_table t, moved = { 0 };
 	struct dm_info info;
-	char *params = NULL;
+	char *params = NULL, reason[256];
 	unsigned int i;
 	size_t plen;
 	int err = 0;
@@ -193,8 +193,10 @@ static int swap_one(const char *name, dev_t from, dev_t to, char *why,
 	}
 	if (!bjdm_load(name, &moved, info.read_only))
 		err = say(why, len, -EIO,
-			  "%s: the kernel refused its table on %u:%u (see dmesg)",
-			  name, major(to), minor(to));
+			  "%s: the kernel refused its table on %u:%u: %s",
+			  name, major(to), minor(to),
+			  bjdm_take_kernel_reason(reason, sizeof(reason)) ?
+			  reason : "no reason logged");
 	else if (!bjdm_simple(DM_DEVICE_RESUME, name))
 		err = say(why, len, -EIO,
 			  "%s: cannot resume it on %u:%u", name, major(to),
