@@ -2,9 +2,11 @@
 #
 # blkjob top-level Makefile.
 #
-#   make                 module for the running kernel (or the cached 6.12
-#                        headers when the running kernel has none) + userspace
-#   make KVER=6.1        module against the cached Debian 6.1 headers
+#   make                 module for the running kernel + userspace; never
+#                        installs or downloads anything: a missing package or
+#                        kernel headers is an error naming what to install
+#   make KVER=6.1        module against Debian's 6.1 headers (6.12 too),
+#                        downloaded into ~/.cache/blkjob on first use
 #   make KDIR=/path      module against any kernel build tree
 #   make install         module (modules_install + depmod), blkjobctl,
 #                        libblkjob, man pages, bash completion; honours
@@ -36,8 +38,9 @@ else ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
   KNAME := host
   KDIR := /lib/modules/$(shell uname -r)/build
 else
-  KNAME := 6.12
-  KDIR = $(shell $(SCRIPTS)/kernels kdir 6.12)
+  # Fetching a kernel's headers is asked for with KVER, never implied.
+  KNAME := host
+  KDIR :=
 endif
 
 # Each kernel gets its own build tree of symlinks to the sources, so builds
@@ -46,7 +49,7 @@ BUILD := $(TOP)/build/$(KNAME)
 KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '*.[ch]' 2>/dev/null)
 
 .PHONY: all module userspace tests check check-debug demo bench fuzz mutants deps \
-	deps-build clean install install-module install-userspace uninstall \
+	deps-build kdir clean install install-module install-userspace uninstall \
 	uninstall-module uninstall-userspace dkms-source
 
 all: module userspace
@@ -59,8 +62,16 @@ $(BUILD)/.tree: $(KSRCS)
 	done
 	@touch $@
 
-module: deps-build $(BUILD)/.tree
+module: deps-build kdir $(BUILD)/.tree
 	$(MAKE) -C $(KDIR) M=$(BUILD) $(KFLAGS) modules
+
+kdir:
+	@[ -n "$(KDIR)" ] || { \
+		echo "No kernel headers for $$(uname -r) (/lib/modules/$$(uname -r)/build)."; \
+		echo "Install them (Debian: apt-get install linux-headers-$$(uname -r)),"; \
+		echo "or build against Debian's with KVER=6.12 or KVER=6.1 (downloaded"; \
+		echo "into ~/.cache/blkjob), or name a kernel build tree with KDIR=PATH."; \
+		exit 1; } >&2
 
 userspace: deps-build
 	$(MAKE) -C userspace
@@ -104,7 +115,7 @@ install-userspace: deps-build
 
 # The test modules stay out (BLKJOB_TEST_MODULES=n, see Kbuild); kbuild's
 # own depmod (DEPMOD=true) would only half run against headers.
-install-module: deps-build $(BUILD)/.tree
+install-module: deps-build kdir $(BUILD)/.tree
 	@[ -n "$(KRELEASE)" ] || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
 	@[ "$(KRELEASE)" = "$$(uname -r)" ] || \
 		echo "note: installing for kernel $(KRELEASE), not the running $$(uname -r)"
@@ -133,8 +144,9 @@ dkms-source:
 	install -d $(DKMS_SRC)
 	cp --parents dkms.conf COPYING $(filter-out tests/%,$(KSRCS)) $(DKMS_SRC)/
 
+# Plain make only checks: 'make deps' (or make check, make demo) installs.
 deps-build:
-	@$(SCRIPTS)/deps --quiet build
+	@$(SCRIPTS)/deps --quiet --check build
 
 deps:
 	$(SCRIPTS)/deps all

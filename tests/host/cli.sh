@@ -81,6 +81,20 @@ help_and_version() {
 	grep -q 'Exit status: 0 success, 1' <<<"$out" ||
 		die "help lacks exit codes" || return 1
 	"$ctl" -h | grep -q '^Usage' || die "-h" || return 1
+	# Each command's own usage, both ways, and nothing of the others'.
+	for c in new copy list show pause resume cancel complete finalize \
+		dismiss set-speed change txn monitor wait mirror backup wrap \
+		restore meta activate help version; do
+		out=$("$ctl" help "$c") || die "help $c exited $?" || return 1
+		grep -q "^Usage: blkjobctl \[OPTIONS\] $c\b" <<<"$out" ||
+			die "help $c: $out" || return 1
+		[ "$(grep -c '^Usage' <<<"$out")" = 1 ] &&
+			! grep -q 'COMMAND :=' <<<"$out" ||
+			die "help $c prints more than its command" || return 1
+		[ "$("$ctl" "$c" help)" = "$out" ] ||
+			die "'$c help' differs from 'help $c'" || return 1
+	done
+	run 2 "unknown command 'nope'" help nope
 	"$ctl" -V | grep -q '^blkjobctl .*family version 1' ||
 		die "-V" || return 1
 	run 0 "" --version

@@ -61,6 +61,8 @@ commands_and_options() {
 		blkjobctl - || return 1
 	all=$(complete_words jobs blkjobctl "") || return 1
 	[ "$(wc -w <<<"$all")" -eq 23 ] || die "not 23 commands: $all"
+	check jobs "wait wrap" blkjobctl help w &&
+		check jobs "" blkjobctl help wrap ""
 }
 
 live_ids() {

@@ -49,7 +49,28 @@ TEST(global_options)
 	EXPECT_USAGE("unknown command 'frobnicate'", "frobnicate");
 	EXPECT_USAGE("no command", "-j");
 	EXPECT_USAGE("unexpected argument 'extra'", "list", "extra");
-	EXPECT_USAGE("unexpected argument", "help", "me");
+	EXPECT_USAGE("unknown command 'me'", "help", "me");
+	EXPECT_USAGE("unexpected argument 'extra'", "help", "wrap", "extra");
+}
+
+/* One command's usage: "help CMD", "CMD help", "CMD -h", "CMD --help". */
+TEST(command_help)
+{
+	ASSERT_EQ(0, PARSE("help"));
+	EXPECT_EQ(CMD_NONE, req.help_cmd);
+	ASSERT_EQ(0, PARSE("help", "mirror"));
+	EXPECT_EQ(CMD_HELP, req.cmd);
+	EXPECT_EQ(CMD_MIRROR, req.help_cmd);
+	ASSERT_EQ(0, PARSE("set-speed", "help"));
+	EXPECT_EQ(CMD_HELP, req.cmd);
+	EXPECT_EQ(CMD_SET_SPEED, req.help_cmd);
+	/* The rest is not parsed: help is what was asked for. */
+	ASSERT_EQ(0, PARSE("wrap", "-h", "bogus", "words"));
+	EXPECT_EQ(CMD_WRAP, req.help_cmd);
+	ASSERT_EQ(0, PARSE("-j", "meta", "--help"));
+	EXPECT_EQ(CMD_META, req.help_cmd);
+	/* Not in the first place: an argument like any other. */
+	EXPECT_USAGE("unexpected argument 'help'", "show", "j1", "help");
 }
 
 TEST(new_full)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sizes and speeds: units, overflow, garbage, formatting round trips.
+ * Sizes and speeds: units (K binary, kB decimal, as GNU coreutils),
+ * overflow, garbage, formatting round trips.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,8 +21,16 @@ static const struct {
 	{ "64K", 65536 },
 	{ "64k", 65536 },
 	{ "64KiB", 65536 },
-	{ "64KB", 65536 },
+	{ "64kiB", 65536 },
+	{ "64KB", 64000 },
+	{ "64kB", 64000 },
 	{ "50M", 50ULL << 20 },
+	{ "50MiB", 50ULL << 20 },
+	{ "50MB", 50000000 },
+	{ "1GB", 1000000000 },
+	{ "1GiB", 1ULL << 30 },
+	{ "2TB", 2000000000000ULL },
+	{ "18EB", 18000000000000000000ULL },
 	{ "1G", 1ULL << 30 },
 	{ "2T", 2ULL << 40 },
 	{ "3P", 3ULL << 50 },
@@ -32,7 +41,8 @@ static const struct {
 
 static const char *const garbage[] = {
 	"", "-1", "+1", " 1", "1 ", "K", "1X", "1KK", "1Ki", "1iB", "0x10",
-	"1.5G", "1e3", "1K/s", "abc", "1 K",
+	"1.5G", "1e3", "1K/s", "abc", "1 K", "512b", "1Mb", "1kb", "1Kib",
+	"1KiBB", "1BB", "1KBi",
 };
 
 TEST(parse_good)
@@ -68,6 +78,7 @@ TEST(parse_overflow)
 	EXPECT_EQ(-ERANGE, blkjob_parse_size("18446744073709551616", &v));
 	EXPECT_EQ(-ERANGE, blkjob_parse_size("99999999999999999999999", &v));
 	EXPECT_EQ(-ERANGE, blkjob_parse_size("16E", &v));
+	EXPECT_EQ(-ERANGE, blkjob_parse_size("19EB", &v));
 	EXPECT_EQ(-ERANGE, blkjob_parse_size("16777216T", &v));
 	EXPECT_EQ(0, blkjob_parse_size("16777215T", &v));
 	EXPECT_EQ(16777215ULL << 40, v);

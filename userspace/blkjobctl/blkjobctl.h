@@ -115,6 +115,7 @@ enum meta_verb { META_FORMAT = 1, META_SHOW, META_PROBE };
 
 struct request {
 	enum command cmd;
+	enum command help_cmd;			/* help CMD, CMD help */
 	/* global options */
 	bool json;
 	bool pretty;
@@ -155,6 +156,8 @@ int parse_cmdline(int argc, char **argv, struct request *req);
 /* Name of a command as typed ("set-speed"). */
 const char *command_name(enum command cmd);
 void print_usage(FILE *fp);
+/* One command's usage (help.c). */
+void print_cmd_usage(FILE *fp, enum command cmd);
 
 /* ---- metadata devices (meta.c) ---- */
 

@@ -23,7 +23,10 @@ int main(int argc, char **argv)
 	}
 	switch (req.cmd) {
 	case CMD_HELP:
-		print_usage(stdout);
+		if (req.help_cmd)
+			print_cmd_usage(stdout, req.help_cmd);
+		else
+			print_usage(stdout);
 		return EXIT_OK;
 	case CMD_VERSION:
 		pr_init(&p, stdout, req.json, req.pretty);

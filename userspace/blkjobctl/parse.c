@@ -57,53 +57,6 @@ const char *command_name(enum command cmd)
 	return "?";
 }
 
-void print_usage(FILE *fp)
-{
-	fputs(
-"Usage: blkjobctl [OPTIONS] COMMAND [ARGS]\n"
-"\n"
-"OPTIONS := { -j|--json | -p|--pretty | -q|--quiet | -t|--timestamp |\n"
-"             -V|--version | -h|--help }\n"
-"\n"
-"COMMAND := { new ID TYPE SOURCE TARGET [JOB-OPTS] [wait]\n"
-"           | copy SOURCE TARGET [id ID] [JOB-OPTS] [wait]\n"
-"           | list | show ID\n"
-"           | pause ID | resume ID | cancel ID [force]\n"
-"           | complete ID | finalize ID | dismiss ID\n"
-"           | set-speed ID SPEED | change ID copy-mode MODE\n"
-"           | txn [completion-mode individual|grouped]\n"
-"                 job ID TYPE SOURCE TARGET [JOB-OPTS] [job ...]\n"
-"           | monitor [-t]\n"
-"           | wait ID [status STATUS] [timeout SECONDS]\n"
-"           | mirror SRC DST [id ID] [JOB-OPTS] [wait] [complete] [below-lvm]\n"
-"                    [wipe-backup DIR] [key-file FILE]\n"
-"           | backup SRC DST [id ID] [JOB-OPTS] [wait]\n"
-"           | wrap DEV NAME [meta METADEV]\n"
-"           | restore SRC [wait] [force] [wipe-backup DIR] [key-file FILE]\n"
-"           | meta { format METADEV [force] | show METADEV | probe DEV }\n"
-"           | activate [METADEV...]\n"
-"           | help | version }\n"
-"\n"
-"JOB-OPTS := [speed SPEED] [granularity SIZE] [buf-size SIZE]\n"
-"            [auto-finalize on|off] [auto-dismiss on|off]\n"
-"            [on-source-error POLICY] [on-target-error POLICY]\n"
-"            [copy-mode background|write-blocking] [sync full|none]\n"
-"TYPE     := copy | mirror | backup\n"
-"POLICY   := report | ignore | stop | enospc\n"
-"SIZE     := NUMBER[K|M|G|T] (binary units: 64K = 65536 bytes)\n"
-"SPEED    := SIZE[/s], bytes per second; 0 means unlimited\n"
-"Keywords may also be written as long options: --speed 50M, --wait.\n"
-"\n"
-"mirror and backup work live through the blkjob device-mapper target: SRC\n"
-"is a dm device (an LVM LV, or one made with 'wrap') or an unused device.\n"
-"restore undoes the plumbing from any state (see blkjobctl(8)).\n"
-"A device wrapped with a metadata device is recorded there: its moves are\n"
-"permanent, and activate (run at boot) brings it back where it was.\n"
-"\n"
-"Exit status: 0 success, 1 the command failed (kernel refused it, or the\n"
-"job failed for wait), 2 usage error.\n", fp);
-}
-
 /* Record a usage error; always returns -1. */
 static int __attribute__((format(printf, 2, 3)))
 usage_err(struct request *req, const char *fmt, ...)
@@ -778,8 +731,43 @@ static int parse_option(struct request *req, const char *w)
 	return 0;
 }
 
+static enum command find_command(const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(w, commands[i].name))
+			return commands[i].cmd;
+	return CMD_NONE;
+}
+
+/* help [COMMAND] */
+static int parse_help(struct request *req, struct args *a)
+{
+	const char *w = next(a);
+
+	if (!w)
+		return 0;
+	req->help_cmd = find_command(w);
+	if (req->help_cmd == CMD_NONE)
+		return usage_err(req, "unknown command '%s'", w);
+	return peek(a) ? unknown_arg(req, peek(a)) : 0;
+}
+
+/* "CMD help", "CMD -h", "CMD --help": CMD's usage, ignoring the rest. */
+static bool wants_help(const char *w)
+{
+	return w && (!strcmp(w, "help") || !strcmp(w, "-h") ||
+		     !strcmp(w, "--help"));
+}
+
 static int parse_command(struct request *req, struct args *a)
 {
+	if (req->cmd != CMD_HELP && wants_help(peek(a))) {
+		req->help_cmd = req->cmd;
+		req->cmd = CMD_HELP;
+		return 0;
+	}
 	switch (req->cmd) {
 	case CMD_NEW:
 		return parse_new(req, a);
@@ -811,7 +799,9 @@ static int parse_command(struct request *req, struct args *a)
 		return parse_monitor(req, a);
 	case CMD_WAIT:
 		return parse_wait(req, a);
-	default:	/* list, help, version: no arguments */
+	case CMD_HELP:
+		return parse_help(req, a);
+	default:	/* list, version: no arguments */
 		return peek(a) ? unknown_arg(req, peek(a)) : 0;
 	}
 }
@@ -820,7 +810,6 @@ int parse_cmdline(int argc, char **argv, struct request *req)
 {
 	struct args a = { .argc = argc, .argv = argv, .i = 1 };
 	const char *w;
-	size_t i;
 
 	memset(req, 0, sizeof(*req));
 	req->wait_status = -1;
@@ -837,9 +826,7 @@ int parse_cmdline(int argc, char **argv, struct request *req)
 	w = next(&a);
 	if (!w)
 		return usage_err(req, "no command given");
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(w, commands[i].name))
-			req->cmd = commands[i].cmd;
+	req->cmd = find_command(w);
 	if (req->cmd == CMD_NONE)
 		return usage_err(req, "unknown command '%s'", w);
 	return parse_command(req, &a);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sizes and speeds with binary units. Parsing is strict: a typo in a rate
- * limit must be an error, never a silently different number.
+ * Sizes and speeds. Units follow GNU coreutils: K, M, G ... and KiB, MiB,
+ * GiB ... are binary (QEMU's and iproute2's K and M), kB, KB, MB, GB ...
+ * decimal. A lowercase 'b' (bits? dd's 512-byte blocks?) is refused.
+ * Parsing is strict: a typo in a rate limit must be an error, never a
+ * silently different number.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,43 +15,43 @@
 
 static const char units[] = "KMGTPE";
 
-/* Shift for unit letter @c, or -1. */
-static int unit_shift(char c)
+/* Power (1 for K, 2 for M, ...) of unit letter @c, or -1. */
+static int unit_power(char c)
 {
 	const char *u;
 
-	if (c >= 'a' && c <= 'z')
-		c -= 'a' - 'A';
+	if (c == 'k')
+		c = 'K';
 	u = c ? strchr(units, c) : NULL;
-	return u ? 10 * (int)(u - units + 1) : -1;
+	return u ? (int)(u - units + 1) : -1;
 }
 
-/* Parse the unit suffix at @s (may be empty) into a shift. */
-static int parse_suffix(const char *s)
+/* The multiplier of the unit suffix at @s (may be empty), or 0. */
+static uint64_t parse_suffix(const char *s)
 {
-	int shift;
+	uint64_t m = 1;
+	int i, power;
 
-	if (!*s)
+	if (!*s || !strcmp(s, "B"))
+		return 1;
+	power = unit_power(*s++);
+	if (power < 0)
 		return 0;
-	if (!strcmp(s, "B") || !strcmp(s, "b"))
+	if (!*s || !strcmp(s, "iB")) {
+		for (i = 0; i < power; i++)
+			m <<= 10;
+		return m;
+	}
+	if (strcmp(s, "B"))
 		return 0;
-	shift = unit_shift(*s);
-	if (shift < 0)
-		return -1;
-	s++;
-	if (*s == 'i')
-		s++;
-	if (*s == 'B' || *s == 'b')
-		s++;
-	else if (s[-1] == 'i')
-		return -1;		/* "Ki" alone */
-	return *s ? -1 : shift;
+	for (i = 0; i < power; i++)
+		m *= 1000;
+	return m;
 }
 
 int blkjob_parse_size(const char *s, uint64_t *out)
 {
-	uint64_t v = 0;
-	int shift;
+	uint64_t v = 0, m;
 
 	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;	/* strtoull would take "-1" and " 1" */
@@ -59,12 +62,12 @@ int blkjob_parse_size(const char *s, uint64_t *out)
 			return -ERANGE;
 		v = v * 10 + d;
 	}
-	shift = parse_suffix(s);
-	if (shift < 0)
+	m = parse_suffix(s);
+	if (!m)
 		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
+	if (v > UINT64_MAX / m)
 		return -ERANGE;
-	*out = v << shift;
+	*out = v * m;
 	return 0;
 }
 
