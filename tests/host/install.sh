@@ -15,6 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 src=$tmp/src root=$tmp/root
 kline=$("$top/scripts/kernels" lines | head -n 1)
+pkgver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
 mk() { nice -n 10 make --no-print-directory -j"$(nproc)" -C "$src" "$@"; }
 
 copy_tree() {
@@ -32,6 +33,8 @@ copy_tree() {
 expected() { # PREFIX [RELEASE]: the files make install puts there
 	local p=$1
 	printf '%s\n' "$p/sbin/blkjobctl" "$p/lib/libblkjob.a" \
+		"$p/lib/libblkjob.so" "$p/lib/libblkjob.so.0" \
+		"$p/lib/libblkjob.so.$pkgver" \
 		"$p/include/blkjob/libblkjob.h" \
 		"$p/include/blkjob/linux/blkjob.h" \
 		"$p/lib/pkgconfig/libblkjob.pc" \
@@ -129,7 +132,18 @@ pkg_config_builds() {
 	# shellcheck disable=SC2086 # flags are words
 	gcc -Wall -Werror -o "$tmp/prog" "$tmp/prog.c" $flags ||
 		die "a program using libblkjob does not build" || return 1
-	expect_eq "$("$tmp/prog")" "50M blkjob 1 -22"
+	readelf -d "$tmp/prog" | grep -q 'NEEDED.*\[libblkjob\.so\.0\]' ||
+		die "not linked against libblkjob.so.0" || return 1
+	expect_eq "$(LD_LIBRARY_PATH=$p/lib "$tmp/prog")" "50M blkjob 1 -22" ||
+		return 1
+	# Statically, with the dependencies pkg-config --static names.
+	flags=$(PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_PATH=$p/lib/pkgconfig \
+		pkg-config --static --cflags --libs libblkjob) || return 1
+	# shellcheck disable=SC2086 # flags are words
+	gcc -Wall -Werror -o "$tmp/prog-static" "$tmp/prog.c" \
+		${flags/-lblkjob/$p/lib/libblkjob.a} ||
+		die "a static link of libblkjob fails" || return 1
+	expect_eq "$("$tmp/prog-static")" "50M blkjob 1 -22"
 }
 
 prefix_moves() {

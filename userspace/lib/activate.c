@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: bring back the devices a metadata device records, as they
  * were committed (Documentation/blkjob/metadata.md): each under its own

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: the volume key of a LUKS2 mapping opened the cryptsetup way,
  * with the key in the kernel keyring only while the table was loaded. A

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: device-mapper tables and ioctls over libdevmapper, shared by
  * the library's activation and blkjobctl's live-move plumbing.

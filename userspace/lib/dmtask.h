@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libblkjob's device-mapper helpers over libdevmapper (dmtask.c): tables
  * and the ioctls that create, load, resume and remove devices. Internal

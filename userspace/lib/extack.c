@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * NLMSG_ERROR parsing. libnl has no extended-ack API, so this reads the
  * kernel's netlink_ack() layout itself. It works on raw buffers (no libnl

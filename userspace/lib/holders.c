@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: the device-mapper devices that hold a block device, and moving
  * them from one device to another (a move "beneath" them). dm prints every

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: stable identities of block devices. What a metadata device
  * records must find the same disk after a reboot, when kernel names

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libblkjob: a small C library over libnl-genl-3 for the "blkjob" generic
  * netlink family (Documentation/netlink/specs/blkjob.yaml, the contract).
@@ -13,6 +13,10 @@
  *    spec, so they read the same in blkjobctl, in JSON and in cli.py.
  *  - Optional fields of the structs below are marked present by a bit in a
  *    "present" mask: BLKJOB_F(BLKJOB_A_JOB_SPEED) and so on.
+ *  - libblkjob.so.0 exports exactly the functions declared here, under the
+ *    version node LIBBLKJOB_0 (libblkjob.map; tests/host/abi.sh). The
+ *    structs are not yet opaque: until they are, a field change means a
+ *    new soname.
  */
 #ifndef LIBBLKJOB_H
 #define LIBBLKJOB_H

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: LVM's devices file (lvmdevices(8)). When it is in use, LVM
  * only looks at the devices it lists: a PV moved onto a new disk must be

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: the meta-* requests (Documentation/blkjob/metadata.md). The
  * kernel alone reads and writes the metadata device's format; this side

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libblkjob's own request plumbing (nl.c), shared by the files that build
  * requests; not part of the library's interface.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libblkjob: a device's record on a metadata device through the steps of
  * a move (Documentation/blkjob/metadata.md, "What is committed when").

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Which device-mapper stacks a live move can take. The mirror plumbing puts
  * the blkjob target in front of a device's whole table and, at the pivot,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Sizes and speeds. Units follow GNU coreutils: K, M, G ... and KiB, MiB,
  * GiB ... are binary (QEMU's and iproute2's K and M), kB, KB, MB, GB ...

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libblkjob's "why" strings: the functions that refuse or fail with a
  * negative errno also say why in a caller's buffer. Internal.

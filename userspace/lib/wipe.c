@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Erasing the signatures libblkid finds on a device, as `wipefs -a` does.
  *
