@@ -10,7 +10,8 @@
 # changes nothing. Steps:
 #   copying  the mirror still copies (rate limited): back on the source
 #   pivoted  the kernel pivoted, blkjobctl has not retired the plumbing:
-#            on the destination (files written after the pivot are there)
+#            on the destination (files written after the pivot are there),
+#            and activate finishes the retire: no UUID on the old disk
 #   retired  the move is over, the old disk's signatures wiped, and the
 #            volume written to since: on the destination, and blkid -p
 #            finds no filesystem UUID on the old disk
@@ -182,6 +183,11 @@ guest_boot2() {
 	out=$("$ctl" activate) || { echo "$out"; return 1; }
 	echo "$out"
 	grep -q "^vol: created" <<<"$out" || { echo "guest: not created"; return 1; }
+	# Cut between the pivot and the retire: activation finishes the retire.
+	if [ "$step" = pivoted ]; then
+		grep -q "^vol: created (retired, .*: the old disk .* retired ([1-9][0-9]* signatures\? erased)" <<<"$out" ||
+			{ echo "guest: the retire was not finished"; return 1; }
+	fi
 	dmsetup table vol | grep -q "^0 [0-9]* blkjob-pinned $(cat /sys/block/$want/dev)\$" ||
 		{ echo "guest: vol maps '$(dmsetup table vol)', not onto $want"; return 1; }
 	mkdir -p /tmp/vol
@@ -196,7 +202,7 @@ guest_boot2() {
 	grep -q "^vol: unchanged" <<<"$out" ||
 		{ echo "guest: second activate: $out"; return 1; }
 	# The stale copy must not be found by UUID once the move is over.
-	if [ "$step" = retired ] && [ -n "$(blkid -p -s UUID -o value /dev/vda)" ]; then
+	if [ "$step" != copying ] && [ -n "$(blkid -p -s UUID -o value /dev/vda)" ]; then
 		echo "guest: the old disk still shows a filesystem UUID"
 		return 1
 	fi

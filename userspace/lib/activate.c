@@ -4,13 +4,15 @@
  * were committed (Documentation/blkjob/metadata.md): each under its own
  * name and dm uuid, pinned onto the leg its state names, which is
  * found by its stable identity. Idempotent: a device already there with
- * that mapping is left alone.
+ * that mapping is left alone. A move cut between its pivot and its retire
+ * (a power cut) has the retire finished here.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -125,31 +127,84 @@ static void activate_one(struct blkjob_activation *a)
 }
 
 struct act_state {
+	struct blkjob_ctx *ctx;
 	const char *meta;
 	blkjob_activation_fn fn;
 	void *arg;
 	unsigned int failed;
+	struct blkjob_meta_dev *recs;	/* the dump's records */
+	unsigned int n;
 };
 
-static int activate_rec(const struct blkjob_meta_dev *rec, void *arg)
+/*
+ * The records are taken in full before any is acted on: finishing a
+ * retire commits to the metadata device, which the dump's socket cannot
+ * carry while the dump is under way.
+ */
+static int collect_rec(const struct blkjob_meta_dev *rec, void *arg)
 {
 	struct act_state *st = arg;
+	struct blkjob_meta_dev *r;
+
+	r = realloc(st->recs, (st->n + 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	st->recs = r;
+	st->recs[st->n++] = *rec;
+	return 0;
+}
+
+/*
+ * A pivoted move whose device now runs on its destination alone (made so
+ * here, or found so): the crash came between the pivot and the retire, so
+ * the old disk still carries the identity (filesystem UUID, LVM label)
+ * of a device that has moved on. Finish the retire: wipe it (libblkid,
+ * O_EXCL: a disk anyone holds is left alone) and commit "retired". A
+ * device found with another table (a move at work) is never touched.
+ */
+static void finish_retire(struct act_state *st, struct blkjob_activation *a,
+			  struct blkjob_meta_dev *rec)
+{
+	struct blkjob_wipe_result res;
+	char why[256];
+
+	if (rec->state != BLKJOB_META_STATE_PIVOTED ||
+	    (a->outcome != BLKJOB_ACT_CREATED &&
+	     a->outcome != BLKJOB_ACT_UNCHANGED))
+		return;
+	if (blkjob_record_retire(st->ctx, st->meta, rec, NULL, &res, why,
+				 sizeof(why)))
+		snprintf(a->msg, sizeof(a->msg),
+			 "the old disk is not retired: %s", why);
+	else
+		snprintf(a->msg, sizeof(a->msg),
+			 "the old disk %.200s retired (%u signature%s erased)",
+			 rec->source_id, res.n, res.n == 1 ? "" : "s");
+	blkjob_wipe_result_free(&res);
+}
+
+static void activate_rec(struct act_state *st, struct blkjob_meta_dev *rec)
+{
 	struct blkjob_activation a = { .meta = st->meta, .rec = rec };
 
 	activate_one(&a);
+	finish_retire(st, &a, rec);
 	st->failed += a.outcome == BLKJOB_ACT_FAILED;
 	if (st->fn)
 		st->fn(&a, st->arg);
-	return 0;
 }
 
 int blkjob_activate(struct blkjob_ctx *ctx, const char *meta,
 		    blkjob_activation_fn fn, void *arg)
 {
-	struct act_state st = { .meta = meta, .fn = fn, .arg = arg };
+	struct act_state st = { .ctx = ctx, .meta = meta, .fn = fn, .arg = arg };
+	unsigned int i;
 	int err;
 
-	err = blkjob_meta_dev_dump(ctx, meta, activate_rec, &st);
+	err = blkjob_meta_dev_dump(ctx, meta, collect_rec, &st);
+	for (i = 0; !err && i < st.n; i++)
+		activate_rec(&st, &st.recs[i]);
+	free(st.recs);
 	if (err)
 		return err;
 	return st.failed ? -EIO : 0;

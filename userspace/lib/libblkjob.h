@@ -524,9 +524,12 @@ struct blkjob_activation {
 typedef void (*blkjob_activation_fn)(const struct blkjob_activation *a,
 				     void *arg);
 /*
- * Create every device @meta records that is not there yet, mapped linear
+ * Create every device @meta records that is not there yet, blkjob-pinned
  * onto the leg its state names, with its name and dm uuid; calls @fn for
- * each. Returns 0, -EIO when some record failed, or the dump's error.
+ * each. A record still "pivoted" whose device is (now) on its destination
+ * alone has its retire finished: the old disk's signatures wiped, the
+ * record "retired" (@msg says so, or why not). Returns 0, -EIO when some
+ * record failed, or the dump's error.
  */
 int blkjob_activate(struct blkjob_ctx *ctx, const char *meta,
 		    blkjob_activation_fn fn, void *arg);
