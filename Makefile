@@ -14,6 +14,8 @@
 #   make uninstall       remove what make install installed
 #   make install-userspace, uninstall-userspace: all but the module
 #   make dkms-source     copy the module's sources to /usr/src/blkjob-VERSION
+#   make deb             the Debian packages (debian/) from a clean export,
+#                        with dpkg-buildpackage, into build/deb/
 #   make check           everything the CI runs (see README)
 #   make check-debug     the VM suite on a KASAN/lockdep/kmemleak/KUnit
 #                        kernel built from linux-source-6.12 (slow; not CI)
@@ -50,7 +52,7 @@ KSRCS := Kbuild tests/kmod/Kbuild $(shell find kernel include tests/kmod -name '
 
 .PHONY: all module userspace tests check check-debug demo bench fuzz mutants deps \
 	deps-build kdir clean install install-module install-userspace uninstall \
-	uninstall-module uninstall-userspace dkms-source
+	uninstall-module uninstall-userspace dkms-source deb
 
 all: module userspace
 
@@ -143,6 +145,9 @@ dkms-source:
 	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)
 	cp --parents dkms.conf COPYING $(filter-out tests/%,$(KSRCS)) $(DKMS_SRC)/
+
+deb:
+	$(SCRIPTS)/deb
 
 # Plain make only checks: 'make deps' (or make check, make demo) installs.
 deps-build:

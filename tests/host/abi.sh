@@ -6,22 +6,11 @@
 # program links against it and runs.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
+. "$top/tests/lib/abi.sh"
 lib=$top/userspace/lib
 so=$lib/libblkjob.so.0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# The functions the header declares (not the callback typedefs).
-declared() {
-	grep -E '^[a-z]' "$lib/libblkjob.h" | grep -v '(\*' |
-		grep -oE '\bblkjob_[a-z0-9_]+\(' | tr -d '(' | sort -u
-}
-
-# Defined, exported functions of the library, as "name version".
-exported() {
-	objdump -T "$so" | awk '$2 == "g" && $4 == ".text" { print $7, $6 }' |
-		sort
-}
 
 soname() {
 	[ -e "$so" ] || die "no $so (make -C userspace)" || return 1
@@ -30,14 +19,9 @@ soname() {
 }
 
 only_declared() {
-	local want got
-	want=$(declared) got=$(exported | cut -d' ' -f1)
-	[ "$(wc -l <<<"$want")" -gt 50 ] || die "header not parsed" || return 1
-	[ "$got" = "$want" ] || die "exported vs declared:$(diff \
-		<(echo "$want") <(echo "$got") | grep '^[<>]' | sed 's/^/ /')" ||
-		return 1
-	! exported | grep -v ' LIBBLKJOB_0$' ||
-		die "symbols outside LIBBLKJOB_0" || return 1
+	local want
+	want=$(abi_declared)
+	abi_check "$so" || return 1
 	# The map lists them too, so that it is kept with the header.
 	expect_eq "$(grep -oE '^\s+blkjob_[a-z0-9_]+;' "$lib/libblkjob.map" |
 		tr -d ' \t;' | sort)" "$want" "libblkjob.map's list"
