@@ -8,6 +8,8 @@
 # test in a subshell, so what must be cleaned up is noted in files there,
 # and background processes never hold the subshell's output pipe.
 
+. "$top/tests/lib/lvm.sh"
+
 ctl=$top/userspace/blkjobctl/blkjobctl
 live_dir=/tmp/blkjob-live-$$
 mkdir -p "$live_dir"
@@ -51,18 +53,8 @@ show_field() {
 
 devno() { printf '%d:%d' "0x$(stat -c %t "$1")" "0x$(stat -c %T "$1")"; }
 
-# lvm_sandbox: LVM's configuration in $live_dir/lvm (LVM_SYSTEM_DIR): no
-# udev in the VM, so lvm makes its own nodes and does not wait for udev;
-# no devices file.
-lvm_sandbox() {
-	export LVM_SYSTEM_DIR=$live_dir/lvm
-	mkdir -p "$LVM_SYSTEM_DIR"
-	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<-EOF
-	activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-	devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 }
-	global { locking_dir = "$live_dir/lvm" }
-	EOF
-}
+# lvm_sandbox: LVM's configuration in $live_dir/lvm (tests/lib/lvm.sh).
+lvm_sandbox() { lvm_conf "$live_dir/lvm"; }
 
 # mkfs_mount DEV DIR: ext4 that does no lazy background writes.
 mkfs_mount() {

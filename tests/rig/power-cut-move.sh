@@ -26,6 +26,7 @@
 # own), fsck is clean, vdd has no LVM label and vdf is no container.
 # Runs on the host; the guest's halves are this script with --guest.
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/lvm.sh"
 self=$top/tests/rig/power-cut-move.sh
 ctl=$top/userspace/blkjobctl/blkjobctl
 
@@ -46,24 +47,13 @@ write_files() {
 
 leg_of_status() { dmsetup status vol | awk '$3 ~ /^blkjob(-pinned)?$/ { print $4 }'; }
 
-# No udev in the VM: lvm makes its own nodes and does not wait for udev.
-lvm_env() {
-	export LVM_SYSTEM_DIR=/tmp/lvm
-	mkdir -p "$LVM_SYSTEM_DIR"
-	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<-EOF
-	activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-	devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 }
-	global { locking_dir = "/tmp/lvm" }
-	EOF
-}
-
 # The moves from beneath: LVs a and b on the PV vdd, a LUKS container on
 # vdf and LV c on the PV vdh, mounted at /tmp/v0 to v3.
 beneath_vols() { echo /dev/bjpc/a /dev/bjpc/b /dev/mapper/bjl /dev/bjcp/c; }
 
 beneath_boot1() {
 	local i=0 v
-	lvm_env
+	lvm_conf /tmp/lvm
 	pvcreate -q /dev/vdd >/dev/null && vgcreate -q bjpc /dev/vdd >/dev/null &&
 		lvcreate -q -y -L 12M -n a bjpc >/dev/null &&
 		lvcreate -q -y -L 12M -n b bjpc >/dev/null || return 1
@@ -94,7 +84,7 @@ beneath_boot1() {
 
 beneath_boot2() {
 	local i=0 v
-	lvm_env
+	lvm_conf /tmp/lvm
 	vgchange -q -ay bjpc >/dev/null || return 1
 	# The move cut while copying: one PV with that UUID, the source.
 	vgchange -q -ay bjcp >/tmp/vgc 2>&1 || { cat /tmp/vgc; return 1; }
