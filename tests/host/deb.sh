@@ -117,6 +117,15 @@ contents() {
 	grep -qF '="/usr/sbin/blkjobctl meta probe $devnode"' \
 		"$tmp/ctl/lib/udev/rules.d/69-blkjob.rules" ||
 		die "the udev rule does not run /usr/sbin/blkjobctl" || return 1
+	# blkjobctl runs on libblkjob0's library, found by the loader alone.
+	dpkg-deb -f "$(deb blkjobctl "$arch")" Depends |
+		grep -q "libblkjob0 (>= $version)" ||
+		die "blkjobctl does not depend on libblkjob0" || return 1
+	readelf -d "$tmp/ctl/usr/sbin/blkjobctl" |
+		grep -q 'NEEDED.*\[libblkjob\.so\.0\]' ||
+		die "blkjobctl is not linked against libblkjob.so.0" || return 1
+	! readelf -d "$tmp/ctl/usr/sbin/blkjobctl" | grep -Eq 'RPATH|RUNPATH' ||
+		die "the packaged blkjobctl has a runpath" || return 1
 	dpkg-deb -x "$(deb libblkjob-dev "$arch")" "$tmp/dev"
 	grep -qx "libdir=$L" "$tmp/dev/$L/pkgconfig/libblkjob.pc" ||
 		die "libblkjob.pc: $(grep libdir= "$tmp/dev/$L/pkgconfig/libblkjob.pc")" ||

@@ -48,10 +48,11 @@ TEST(every_enum_round_trips)
 	unsigned int i, v;
 	const char *s;
 
-	ASSERT_EQ(N_FNS, blkjob_enum_count);
+	ASSERT_EQ(NULL, blkjob_enum_at(N_FNS));
 	for (i = 0; i < N_FNS; i++) {
-		EXPECT_STREQ(fns[i].spec, blkjob_enums[i].name);
-		EXPECT_EQ(fns[i].count, blkjob_enums[i].count)
+		ASSERT_NE(NULL, blkjob_enum_at(i));
+		EXPECT_STREQ(fns[i].spec, blkjob_enum_at(i)->name);
+		EXPECT_EQ(fns[i].count, blkjob_enum_at(i)->count)
 			TH_LOG("%s", fns[i].spec);
 		for (v = 0; v < fns[i].count; v++) {
 			s = fns[i].str(v);
@@ -111,7 +112,7 @@ static const char spec_dump[] =
 static const char *table_name(const char *kind, const char *set,
 			      unsigned int v)
 {
-	unsigned int i;
+	const struct blkjob_enum *e;
 
 	if (!strcmp(kind, "attr"))
 		return !strcmp(set, "job") ? blkjob_job_attr_str(v) :
@@ -121,11 +122,8 @@ static const char *table_name(const char *kind, const char *set,
 		       blkjob_meta_dev_attr_str(v) : NULL;
 	if (!strcmp(kind, "op"))
 		return blkjob_cmd_str(v);
-	for (i = 0; i < blkjob_enum_count; i++)
-		if (!strcmp(blkjob_enums[i].name, set))
-			return v < blkjob_enums[i].count ?
-			       blkjob_enums[i].values[v] : NULL;
-	return NULL;
+	e = blkjob_enum_find(set);
+	return e && v < e->count ? e->values[v] : NULL;
 }
 
 TEST(tables_match_spec)
@@ -160,8 +158,8 @@ TEST(tables_match_spec)
 	EXPECT_EQ(0, pclose(fp));
 	unlink(path);
 	/* And nothing of ours is missing from the spec. */
-	for (i = 0; i < blkjob_enum_count; i++)
-		want += blkjob_enums[i].count;
+	for (i = 0; blkjob_enum_at(i); i++)
+		want += blkjob_enum_at(i)->count;
 	EXPECT_EQ(want, enums);
 	EXPECT_EQ((unsigned int)BLKJOB_A_JOB_MAX + BLKJOB_A_TXN_MAX +
 		  BLKJOB_A_META_MAX + BLKJOB_A_META_DEV_MAX, attrs);

@@ -86,7 +86,15 @@ test_install() {
 	out=$(in_root ldconfig -p)
 	# (/lib is /usr/lib on a merged-/usr system, listed first.)
 	grep -Eq 'libblkjob\.so\.0 \(libc6,x86-64\) => (/usr)?/lib/x86_64-linux-gnu/libblkjob\.so\.0$' \
-		<<<"$out" || die "ldconfig does not know libblkjob.so.0"
+		<<<"$out" || die "ldconfig does not know libblkjob.so.0" ||
+		return 1
+	# The command runs on the packaged library (no runpath of its own).
+	out=$(in_root ldd /usr/sbin/blkjobctl)
+	grep -Eq 'libblkjob\.so\.0 => (/usr)?/lib/x86_64-linux-gnu/libblkjob\.so\.0 ' \
+		<<<"$out" || die "blkjobctl does not load libblkjob.so.0: $out" ||
+		return 1
+	! readelf -d "$root/usr/sbin/blkjobctl" | grep -Eq 'RPATH|RUNPATH' ||
+		die "blkjobctl has a runpath"
 }
 
 test_move() {

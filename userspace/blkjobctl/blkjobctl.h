@@ -167,16 +167,13 @@ int cmd_meta(struct blkjob_ctx *ctx, struct printer *p,
 int cmd_meta_probe(const struct request *req);
 int cmd_activate(struct blkjob_ctx *ctx, struct printer *p,
 		 const struct request *req);
-/* Record wrap's NAME over req->dev on req->meta; its new dm uuid in @uuid. */
-int wrap_record(struct blkjob_ctx *ctx, const struct request *req,
-		uint64_t sectors, char *uuid, size_t len);
 
 /* ---- execution (exec.c) ---- */
 
 /* Run a parsed request; returns the exit code. */
 int run_request(struct request *req);
 
-/* Shared with dm.c. */
+/* Shared with dm.c and meta.c. */
 extern volatile sig_atomic_t interrupted;
 void catch_signals(void);
 /* "Error: <msg><extra>." on stderr. */

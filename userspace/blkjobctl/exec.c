@@ -228,15 +228,11 @@ int new_job(struct blkjob_ctx *ctx, struct request *req,
 /* wait                                                                */
 /* ------------------------------------------------------------------ */
 
-struct waiter {
+/* The progress bar's state. */
+struct bar {
 	const char *id;
-	int want;			/* status, or -1 for the end */
-	struct blkjob_job job;		/* what we know, merged */
-	bool cancelled;			/* job-cancelled-ntf seen */
-	bool ended;			/* concluded/null/completed seen */
-	/* progress */
-	bool bar;
-	double t0, last_t, rate;
+	bool drawn;
+	double last_t, rate;
 	uint64_t last_off;
 };
 
@@ -246,88 +242,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * Fold what an event or job-get said into w->job: attributes it carried
- * replace ours, the others (an event carries fewer) stay.
- */
-static void merge(struct waiter *w, const struct blkjob_job *j)
-{
-	struct blkjob_job *m = &w->job;
-	uint64_t had = m->present;
-	char error[sizeof(m->error)];
-	bool note;
-
-	/*
-	 * A job waiting or pending may carry an error that is only a note
-	 * (a pending mirror whose source went stale); it goes if the job
-	 * then moves on without one (finalized).
-	 */
-	note = BLKJOB_HAS(had, BLKJOB_A_JOB_STATUS) &&
-	       (m->status == BLKJOB_JOB_STATUS_WAITING ||
-		m->status == BLKJOB_JOB_STATUS_PENDING) &&
-	       BLKJOB_HAS(j->present, BLKJOB_A_JOB_STATUS) &&
-	       j->status != m->status;
-	memcpy(error, m->error, sizeof(error));
-	if (j->present == (j->present | had)) {
-		*m = *j;	/* carries everything we knew: take it all */
-	} else {
-#define TAKE(A, f) do {						\
-		if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_##A))		\
-			m->f = j->f;					\
-	} while (0)
-		TAKE(STATUS, status);
-		TAKE(LEN, len);
-		TAKE(OFFSET, offset);
-		TAKE(SPEED, speed);
-		TAKE(IO_STATUS, io_status);
-		TAKE(PAUSED, paused);
-		TAKE(READY, ready);
-		TAKE(BUSY, busy);
-#undef TAKE
-		m->present |= j->present & (BLKJOB_F(BLKJOB_A_JOB_STATUS) |
-			BLKJOB_F(BLKJOB_A_JOB_LEN) |
-			BLKJOB_F(BLKJOB_A_JOB_OFFSET) |
-			BLKJOB_F(BLKJOB_A_JOB_SPEED) |
-			BLKJOB_F(BLKJOB_A_JOB_IO_STATUS) |
-			BLKJOB_F(BLKJOB_A_JOB_PAUSED) |
-			BLKJOB_F(BLKJOB_A_JOB_READY) |
-			BLKJOB_F(BLKJOB_A_JOB_BUSY));
-	}
-	/* Once failed, a job stays failed whatever later messages omit. */
-	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_ERROR)) {
-		memcpy(m->error, j->error, sizeof(m->error));
-		m->present |= BLKJOB_F(BLKJOB_A_JOB_ERROR);
-	} else if (error[0] && !note) {
-		memcpy(m->error, error, sizeof(m->error));
-		m->present |= BLKJOB_F(BLKJOB_A_JOB_ERROR);
-	} else if (note) {
-		m->error[0] = '\0';
-		had &= ~BLKJOB_F(BLKJOB_A_JOB_ERROR);
-	}
-	m->present |= had;
-	if (BLKJOB_HAS(j->present, BLKJOB_A_JOB_STATUS) &&
-	    (j->status == BLKJOB_JOB_STATUS_CONCLUDED ||
-	     j->status == BLKJOB_JOB_STATUS_NULL))
-		w->ended = true;
-}
-
-static int on_wait_event(const struct blkjob_event *ev, void *arg)
-{
-	struct waiter *w = arg;
-
-	if (strcmp(ev->job.id, w->id))
-		return 0;
-	if (ev->cmd == BLKJOB_CMD_JOB_ERROR_NTF)
-		return 0;	/* its attributes are not the job's state */
-	merge(w, &ev->job);
-	if (ev->cmd == BLKJOB_CMD_JOB_CANCELLED_NTF)
-		w->cancelled = true;
-	if (ev->cmd == BLKJOB_CMD_JOB_COMPLETED_NTF ||
-	    ev->cmd == BLKJOB_CMD_JOB_CANCELLED_NTF)
-		w->ended = true;
-	return 0;
 }
 
 static void fmt_eta(char *buf, size_t len, double secs)
@@ -344,21 +258,24 @@ static void fmt_eta(char *buf, size_t len, double secs)
 }
 
 /* Redraw "id status [####    ] 45% 28.8M/64M 50.0M/s ETA 0:07". */
-static void draw_bar(struct waiter *w)
+static void draw_bar(const struct blkjob_job *j, void *arg)
 {
-	const struct blkjob_job *j = &w->job;
 	char done[32], total[32], rate[40], eta[24], bar[31];
+	struct bar *b = arg;
 	double t = now(), frac, dt;
 	int i, fill;
 
-	dt = t - w->last_t;
+	if (!b->drawn)
+		b->last_off = j->offset;
+	b->drawn = true;
+	dt = t - b->last_t;
 	if (dt >= 0.2) {
-		double inst = (j->offset - w->last_off) / dt;
+		double inst = (j->offset - b->last_off) / dt;
 
 		/* Smooth it: rate limiting makes bursts at slice edges. */
-		w->rate = w->rate ? 0.7 * w->rate + 0.3 * inst : inst;
-		w->last_t = t;
-		w->last_off = j->offset;
+		b->rate = b->rate ? 0.7 * b->rate + 0.3 * inst : inst;
+		b->last_t = t;
+		b->last_off = j->offset;
 	}
 	frac = j->len ? (double)j->offset / j->len : 0;
 	if (frac > 1)
@@ -367,11 +284,11 @@ static void draw_bar(struct waiter *w)
 	for (i = 0; i < 30; i++)
 		bar[i] = i < fill ? '#' : ' ';
 	bar[30] = '\0';
-	blkjob_format_size(rate, sizeof(rate) - 2, (uint64_t)w->rate);
+	blkjob_format_size(rate, sizeof(rate) - 2, (uint64_t)b->rate);
 	strcat(rate, "/s");
-	fmt_eta(eta, sizeof(eta), w->rate > 0 ?
-		(j->len - j->offset) / w->rate : -1);
-	printf("\r\033[K%s %s [%s] %3d%% %s/%s %s ETA %s", w->id,
+	fmt_eta(eta, sizeof(eta), b->rate > 0 ?
+		(j->len - j->offset) / b->rate : -1);
+	printf("\r\033[K%s %s [%s] %3d%% %s/%s %s ETA %s", b->id,
 	       blkjob_job_status_str(j->status) ?: "?", bar,
 	       (int)(frac * 100),
 	       blkjob_format_size(done, sizeof(done), j->offset),
@@ -379,149 +296,51 @@ static void draw_bar(struct waiter *w)
 	fflush(stdout);
 }
 
-/*
- * A cancelled job concludes with QEMU's error for -ECANCELED; a waiter that
- * started after the cancel sees only that, not the cancelled event.
- */
-#define CANCELED_ERROR "Operation canceled"
-
-/* 1 when the wait is over (result in *code), 0 to keep waiting. */
-static int wait_done(struct waiter *w, int *code)
-{
-	const struct blkjob_job *j = &w->job;
-
-	if (w->want >= 0 && BLKJOB_HAS(j->present, BLKJOB_A_JOB_STATUS) &&
-	    (int)j->status == w->want) {
-		*code = EXIT_OK;
-		return 1;
-	}
-	if (!w->ended)
-		return 0;
-	if (w->want >= 0 && w->want != BLKJOB_JOB_STATUS_CONCLUDED &&
-	    w->want != BLKJOB_JOB_STATUS_NULL) {
-		fprintf(stderr, "Error: job '%s' ended before reaching status '%s'.\n",
-			w->id, blkjob_job_status_str(w->want));
-		*code = EXIT_FAIL;
-	} else if (w->cancelled || !strcmp(j->error, CANCELED_ERROR)) {
-		fprintf(stderr, "Error: job '%s' was cancelled.\n", w->id);
-		*code = EXIT_FAIL;
-	} else if (j->error[0]) {
-		fprintf(stderr, "Error: job '%s' failed: %s.\n", w->id,
-			j->error);
-		*code = EXIT_FAIL;
-	} else {
-		*code = EXIT_OK;
-	}
-	return 1;
-}
-
-/* Re-read the job; a vanished job has ended (auto-dismiss). */
-static int refresh(struct blkjob_ctx *ctx, struct waiter *w,
-		   struct blkjob_job *tmp)
-{
-	int err = blkjob_job_get(ctx, w->id, tmp);
-
-	if (!err) {
-		merge(w, tmp);
-		return 0;
-	}
-	if (err == -ENOENT && w->job.present) {
-		w->ended = true;
-		return 0;
-	}
-	return err;
-}
-
-static int do_wait(struct blkjob_ctx *ctx, struct blkjob_monitor *mon,
-		   struct wait_opts *o, struct blkjob_job *last)
-{
-	struct waiter *w = calloc(1, sizeof(*w));
-	struct blkjob_job *tmp = malloc(sizeof(*tmp));
-	struct pollfd pfd = { .fd = blkjob_monitor_fd(mon), .events = POLLIN };
-	double deadline = o->timeout ? now() + o->timeout : 0;
-	int code = EXIT_FAIL, err, ms;
-
-	if (!w || !tmp) {
-		code = fail(NULL, -ENOMEM);
-		goto out;
-	}
-	w->id = o->id;
-	w->want = o->status;
-	w->bar = o->bar && isatty(STDOUT_FILENO);
-	w->t0 = w->last_t = now();
-	/* Subscribed before this first read, so no change slips through. */
-	err = refresh(ctx, w, tmp);
-	if (err) {
-		code = fail(ctx, err);
-		goto out;
-	}
-	w->last_off = w->job.offset;
-	for (;;) {
-		if (w->bar)
-			draw_bar(w);
-		if (wait_done(w, &code)) {
-			o->over = true;
-			break;
-		}
-		if (interrupted || (deadline && now() >= deadline)) {
-			if (w->bar)
-				putchar('\n');
-			w->bar = false;
-			report(interrupted ? "interrupted" : "timed out", NULL);
-			code = EXIT_FAIL;
-			break;
-		}
-		/* Events drive the state; the poll timeout the progress. */
-		ms = w->bar ? 500 : 1000;
-		if (deadline && (deadline - now()) * 1000 < ms)
-			ms = (deadline - now()) * 1000 + 1;
-		poll(&pfd, 1, ms);
-		err = blkjob_monitor_read(mon, on_wait_event, w);
-		if (err < 0 && err != -ENOBUFS) {
-			code = fail(NULL, err);
-			goto out;
-		}
-		if (!w->ended) {
-			err = refresh(ctx, w, tmp);
-			if (err) {
-				code = fail(ctx, err);
-				goto out;
-			}
-			/*
-			 * Gone (auto-dismiss): its last events were sent
-			 * before it went; read them to learn how it ended.
-			 */
-			if (w->ended)
-				blkjob_monitor_read(mon, on_wait_event, w);
-		}
-	}
-	if (w->bar)
-		putchar('\n');
-	if (last)
-		*last = w->job;
-out:
-	free(tmp);
-	free(w);
-	return code;
-}
-
 int wait_job(struct blkjob_ctx *ctx, struct wait_opts *o,
 	     struct blkjob_job *last)
 {
-	struct blkjob_monitor *mon = blkjob_monitor_open();
-	int code;
+	struct bar b = { .id = o->id, .last_t = now() };
+	struct blkjob_wait_opts wo = {
+		.status = o->status, .timeout = o->timeout, .stop = &interrupted,
+	};
+	enum blkjob_wait_end end;
+	int err;
 
-	o->over = false;
-	if (last)
-		memset(last, 0, sizeof(*last));
-	if (!mon) {
-		report(strerror(errno), NULL);
-		return EXIT_FAIL;
+	if (o->bar && isatty(STDOUT_FILENO)) {
+		wo.progress = draw_bar;
+		wo.arg = &b;
+		wo.tick_ms = 500;
 	}
+	o->over = false;
 	catch_signals();
-	code = do_wait(ctx, mon, o, last);
-	blkjob_monitor_close(mon);
-	return code;
+	err = blkjob_job_wait(ctx, o->id, &wo, last, &end);
+	if (b.drawn)
+		putchar('\n');
+	if (err)
+		return fail(ctx, err);
+	o->over = end != BLKJOB_WAIT_STOPPED && end != BLKJOB_WAIT_TIMEOUT;
+	switch (end) {
+	case BLKJOB_WAIT_REACHED:
+	case BLKJOB_WAIT_DONE:
+		return EXIT_OK;
+	case BLKJOB_WAIT_EARLY:
+		fprintf(stderr, "Error: job '%s' ended before reaching status '%s'.\n",
+			o->id, blkjob_job_status_str(o->status));
+		break;
+	case BLKJOB_WAIT_CANCELLED:
+		fprintf(stderr, "Error: job '%s' was cancelled.\n", o->id);
+		break;
+	case BLKJOB_WAIT_FAILED:
+		fprintf(stderr, "Error: job '%s' failed: %s.\n", o->id,
+			last ? last->error : "see its status");
+		break;
+	case BLKJOB_WAIT_STOPPED:
+	case BLKJOB_WAIT_TIMEOUT:
+		report(end == BLKJOB_WAIT_STOPPED ? "interrupted" : "timed out",
+		       NULL);
+		break;
+	}
+	return EXIT_FAIL;
 }
 
 static int cmd_wait(struct blkjob_ctx *ctx, struct printer *p,

@@ -110,85 +110,24 @@ static const char *value_of(struct request *req, struct args *a,
 	return v;
 }
 
-/* Choices of an enum as "a, b or c", for error messages. */
-static void enum_choices(const char *spec, char *buf, size_t len)
-{
-	const struct blkjob_enum *e = NULL;
-	unsigned int i;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < blkjob_enum_count; i++)
-		if (!strcmp(blkjob_enums[i].name, spec))
-			e = &blkjob_enums[i];
-	for (i = 0; e && i < e->count && used < len; i++)
-		used += snprintf(buf + used, len - used, "%s%s",
-				 i ? (i + 1 == e->count ? " or " : ", ") : "",
-				 e->values[i]);
-}
-
+/* Library parsers write their message into req->err: a usage error. */
 static int parse_enum(struct request *req, const char *what, const char *spec,
-		      int (*fn)(const char *), const char *s, uint32_t *out)
+		      const char *s, uint32_t *out)
 {
-	char choices[160];
-	int v = fn(s);
-
-	if (v < 0) {
-		enum_choices(spec, choices, sizeof(choices));
-		return usage_err(req, "invalid %s '%s' (expected %s)", what, s,
-				 choices);
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_onoff(struct request *req, const char *kw, const char *s,
-		       bool *out)
-{
-	if (!strcmp(s, "on")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcmp(s, "off")) {
-		*out = false;
-		return 0;
-	}
-	return usage_err(req, "'%s' takes on or off, not '%s'", kw, s);
+	return blkjob_parse_enum_value(what, spec, s, out, req->err,
+				       sizeof(req->err)) ? -1 : 0;
 }
 
 static int parse_size_arg(struct request *req, const char *kw, const char *s,
 			  uint64_t *out, bool speed)
 {
-	int err = speed ? blkjob_parse_speed(s, out) :
-			  blkjob_parse_size(s, out);
-
-	if (err == -ERANGE)
-		return usage_err(req, "%s '%s' is too large", kw, s);
-	if (err)
-		return usage_err(req,
-				 "invalid %s '%s' (expected a number with an optional unit K, M, G or T)",
-				 kw, s);
-	return 0;
+	return blkjob_parse_size_value(kw, s, speed, out, req->err,
+				       sizeof(req->err)) ? -1 : 0;
 }
 
-/* QEMU's job id rule; the kernel checks it too, this gives exit code 2. */
 static int check_id(struct request *req, const char *id)
 {
-	const char *c;
-
-	if (strlen(id) >= BLKJOB_ID_LEN)
-		return usage_err(req, "job id '%s' is longer than %d characters",
-				 id, BLKJOB_ID_LEN - 1);
-	if (!isalpha((unsigned char)id[0]))
-		goto bad;
-	for (c = id; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
-			goto bad;
-	return 0;
-bad:
-	return usage_err(req,
-			 "invalid job id '%s' (a letter, then letters, digits, '.', '_' or '-')",
-			 id);
+	return blkjob_job_id_check(id, req->err, sizeof(req->err)) ? -1 : 0;
 }
 
 static int need_id(struct request *req, struct args *a)
@@ -202,96 +141,23 @@ static int need_id(struct request *req, struct args *a)
 	return check_id(req, id);
 }
 
-/* Reject a second use of a keyword: last-one-wins hides typos. */
-static int once(struct request *req, struct blkjob_job_params *p,
-		unsigned int attr, const char *kw)
-{
-	if (BLKJOB_HAS(p->present, attr))
-		return usage_err(req, "'%s' given twice", kw);
-	p->present |= BLKJOB_F(attr);
-	return 0;
-}
-
-enum opt_kind { OPT_SPEED, OPT_SIZE, OPT_SIZE32, OPT_ONOFF, OPT_ENUM };
-
-/* JOB-OPTS: keyword, attribute, how to parse, where it goes. */
-static const struct job_opt {
-	const char *kw;
-	unsigned int attr;
-	enum opt_kind kind;
-	size_t off;			/* in struct blkjob_job_params */
-	const char *spec;		/* OPT_ENUM: the spec's enum name */
-	int (*parse)(const char *);	/* OPT_ENUM */
-} job_opts[] = {
-#define P(f) offsetof(struct blkjob_job_params, f)
-#define SIMPLE(k, a, t, f) \
-	{ .kw = k, .attr = BLKJOB_A_JOB_##a, .kind = t, .off = P(f) }
-#define ENUM(k, a, f, s, fn) \
-	{ .kw = k, .attr = BLKJOB_A_JOB_##a, .kind = OPT_ENUM, .off = P(f), \
-	  .spec = s, .parse = fn }
-	SIMPLE("speed", SPEED, OPT_SPEED, speed),
-	SIMPLE("granularity", GRANULARITY, OPT_SIZE32, granularity),
-	SIMPLE("buf-size", BUF_SIZE, OPT_SIZE, buf_size),
-	SIMPLE("auto-finalize", AUTO_FINALIZE, OPT_ONOFF, auto_finalize),
-	SIMPLE("auto-dismiss", AUTO_DISMISS, OPT_ONOFF, auto_dismiss),
-	ENUM("on-source-error", ON_SOURCE_ERROR, on_source_error,
-	     "error-policy", blkjob_error_policy_parse),
-	ENUM("on-target-error", ON_TARGET_ERROR, on_target_error,
-	     "error-policy", blkjob_error_policy_parse),
-	ENUM("copy-mode", COPY_MODE, copy_mode, "copy-mode",
-	     blkjob_copy_mode_parse),
-	ENUM("sync", SYNC, sync, "sync-mode", blkjob_sync_mode_parse),
-#undef SIMPLE
-#undef ENUM
-#undef P
-};
-
-static int set_job_opt(struct request *req, const struct job_opt *o,
-		       const char *v, void *field)
-{
-	uint64_t n;
-
-	switch (o->kind) {
-	case OPT_SPEED:
-		return parse_size_arg(req, o->kw, v, field, true);
-	case OPT_SIZE:
-		return parse_size_arg(req, o->kw, v, field, false);
-	case OPT_SIZE32:
-		if (parse_size_arg(req, o->kw, v, &n, false))
-			return -1;
-		if (n > UINT32_MAX)
-			return usage_err(req, "%s '%s' is too large", o->kw, v);
-		*(uint32_t *)field = n;
-		return 0;
-	case OPT_ONOFF:
-		return parse_onoff(req, o->kw, v, field);
-	case OPT_ENUM:
-		return parse_enum(req, o->kw, o->spec, o->parse, v, field);
-	}
-	return -1;
-}
-
 /*
- * One JOB-OPTS keyword at the cursor. Returns 1 when consumed, 0 when the
- * word is not a job option, -1 on error.
+ * One JOB-OPTS keyword (libblkjob's job parameters) at the cursor.
+ * Returns 1 when consumed, 0 when the word is not a job option, -1 on
+ * error.
  */
 static int parse_job_opt(struct request *req, struct args *a,
 			 struct blkjob_job_params *p)
 {
-	const struct job_opt *o = NULL;
 	const char *kw = peek(a), *v;
-	size_t i;
 
-	for (i = 0; kw && i < ARRAY_SIZE(job_opts); i++)
-		if (is_kw(kw, job_opts[i].kw))
-			o = &job_opts[i];
-	if (!o)
+	if (kw && kw[0] == '-' && kw[1] == '-')
+		kw += 2;
+	if (!kw || !blkjob_job_param_known(kw))
 		return 0;
 	a->i++;
-	if (once(req, p, o->attr, o->kw))
-		return -1;
-	v = value_of(req, a, o->kw);
-	if (!v || set_job_opt(req, o, v, (char *)p + o->off))
+	v = value_of(req, a, kw);
+	if (!v || blkjob_job_param_set(p, kw, v, req->err, sizeof(req->err)))
 		return -1;
 	return 1;
 }
@@ -310,8 +176,7 @@ static int parse_job_head(struct request *req, struct args *a,
 	dst = next(a);
 	if (!dst)
 		return usage_err(req, "%s needs ID TYPE SOURCE TARGET", what);
-	if (parse_enum(req, "job type", "job-type", blkjob_job_type_parse,
-		       type, &p->type))
+	if (parse_enum(req, "job type", "job-type", type, &p->type))
 		return -1;
 	p->source = src;
 	p->target = dst;
@@ -566,8 +431,7 @@ static int parse_txn(struct request *req, struct args *a)
 						 "'completion-mode' given twice");
 			w = value_of(req, a, "completion-mode");
 			if (!w || parse_enum(req, "completion-mode",
-					     "completion-mode",
-					     blkjob_completion_mode_parse, w,
+					     "completion-mode", w,
 					     &req->completion_mode))
 				return -1;
 			req->has_completion_mode = true;
@@ -604,8 +468,8 @@ static int parse_wait(struct request *req, struct args *a)
 	while ((w = next(a))) {
 		if (is_kw(w, "status") && !has_status) {
 			v = value_of(req, a, w);
-			if (!v || parse_enum(req, "status", "job-status",
-					     blkjob_job_status_parse, v, &st))
+			if (!v || parse_enum(req, "status", "job-status", v,
+					     &st))
 				return -1;
 			req->wait_status = st;
 			has_status = true;
@@ -654,8 +518,7 @@ static int parse_id_cmd(struct request *req, struct args *a)
 		if (!is_kw(w, "copy-mode"))
 			return usage_err(req, "change needs ID copy-mode MODE");
 		v = value_of(req, a, "copy-mode");
-		if (!v || parse_enum(req, "copy-mode", "copy-mode",
-				     blkjob_copy_mode_parse, v,
+		if (!v || parse_enum(req, "copy-mode", "copy-mode", v,
 				     &req->copy_mode))
 			return -1;
 		break;

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/blkjob.h>
@@ -67,14 +68,17 @@ int blkjob_error_action_parse(const char *s);
 const char *blkjob_meta_state_str(unsigned int v);
 int blkjob_meta_state_parse(const char *s);
 
-/* The enums by their spec name ("job-status"), for generic code and tests. */
+/*
+ * The enums by their spec name ("job-status"), for generic code and tests:
+ * the @i-th (NULL past the last), or the one named @name (NULL if none).
+ */
 struct blkjob_enum {
 	const char *name;		/* spec name, e.g. "job-status" */
 	const char *const *values;	/* indexed by value */
 	unsigned int count;
 };
-extern const struct blkjob_enum blkjob_enums[];
-extern const unsigned int blkjob_enum_count;
+const struct blkjob_enum *blkjob_enum_at(unsigned int i);
+const struct blkjob_enum *blkjob_enum_find(const char *name);
 
 /* YNL name of a job attribute (BLKJOB_A_JOB_*) or txn attribute. */
 const char *blkjob_job_attr_str(unsigned int attr);
@@ -600,5 +604,194 @@ unsigned int blkjob_attr_at(const struct nlmsghdr *req, uint32_t offs,
 
 /* Fill @job from the attributes of the genl message @nlh. */
 int blkjob_parse_job(const struct nlmsghdr *nlh, struct blkjob_job *job);
+
+/* --------------------------------------------------------------------- */
+/* Job parameters as people write them (params.c)                        */
+/* --------------------------------------------------------------------- */
+
+/*
+ * These parse what a person typed and, when it is wrong, say why in @why
+ * (of @len bytes) in words that name @what: "invalid speed 'x' (expected
+ * a number with an optional unit K, M, G or T)". Each returns 0 or a
+ * negative errno (EINVAL, ERANGE).
+ */
+int blkjob_parse_size_value(const char *what, const char *s, bool speed,
+			    uint64_t *out, char *why, size_t len);
+int blkjob_parse_onoff(const char *what, const char *s, bool *out,
+		       char *why, size_t len);
+/* A value of the spec's enum @spec ("error-policy") by its name. */
+int blkjob_parse_enum_value(const char *what, const char *spec,
+			    const char *s, uint32_t *out, char *why,
+			    size_t len);
+/* The values of the spec's enum @spec as "a, b or c", into @buf. */
+void blkjob_enum_choices(const char *spec, char *buf, size_t len);
+/* QEMU's job id rule (the kernel checks it too). */
+int blkjob_job_id_check(const char *id, char *why, size_t len);
+
+/*
+ * job-new's optional parameters by the spec's attribute names ("speed",
+ * "granularity", "buf-size", "auto-finalize", "auto-dismiss",
+ * "on-source-error", "on-target-error", "copy-mode", "sync"):
+ * blkjob_job_param_set() parses @value into @p and marks it present;
+ * -ENOENT for a name that is none of them, -EEXIST when @p has it already.
+ */
+bool blkjob_job_param_known(const char *name);
+int blkjob_job_param_set(struct blkjob_job_params *p, const char *name,
+			 const char *value, char *why, size_t len);
+
+/* --------------------------------------------------------------------- */
+/* Waiting for a job (wait.c)                                            */
+/* --------------------------------------------------------------------- */
+
+/* How a wait ended. */
+enum blkjob_wait_end {
+	BLKJOB_WAIT_REACHED,	/* the job reached the status asked for */
+	BLKJOB_WAIT_DONE,	/* it ended successfully */
+	BLKJOB_WAIT_EARLY,	/* it ended before reaching that status */
+	BLKJOB_WAIT_CANCELLED,	/* it was cancelled */
+	BLKJOB_WAIT_FAILED,	/* it failed: the job's error says why */
+	BLKJOB_WAIT_STOPPED,	/* *stop was set */
+	BLKJOB_WAIT_TIMEOUT,	/* the timeout passed first */
+};
+
+/* What the waiter knows of the job, at every tick and change. */
+typedef void (*blkjob_progress_fn)(const struct blkjob_job *job, void *arg);
+
+/* Zero-initialise: fields are only ever added at the end. */
+struct blkjob_wait_opts {
+	int status;			/* a job status, or -1 for the end */
+	unsigned int timeout;		/* seconds, 0 for none */
+	unsigned int tick_ms;		/* progress period, 0 for 1000 */
+	const volatile sig_atomic_t *stop;	/* give up once set */
+	blkjob_progress_fn progress;
+	void *arg;
+};
+
+/*
+ * Wait for job @id as @o says, from its events and a job-get each tick;
+ * a job that vanished (auto-dismissed) has ended, and its last events say
+ * how. *@last gets the job's last known state (every attribute it ever
+ * reported, merged), *@end how the wait ended. Returns 0, or a negative
+ * errno when the job cannot be read (ENOENT: no such job) or the monitor
+ * fails.
+ */
+int blkjob_job_wait(struct blkjob_ctx *ctx, const char *id,
+		    const struct blkjob_wait_opts *o, struct blkjob_job *last,
+		    enum blkjob_wait_end *end);
+
+/* --------------------------------------------------------------------- */
+/* Live moves (move.c, setup.c, plumb.c, restore.c)                      */
+/* --------------------------------------------------------------------- */
+
+/*
+ * A live mirror or backup of a device through the blkjob dm target, and
+ * everything around it: the plumbing that puts the device through the
+ * target (in place for a wrapped device, with a helper for another dm
+ * device, beneath the holders of a disk), the checks before any table
+ * changes (stacking rules, sizes, block sizes, LVM, keys), the record on
+ * a metadata device, and the retire after the job: the device onto the
+ * destination (pivoted) or back, the old copy's signatures wiped.
+ * Documentation/blkjob/dm-target.md is the contract, blkjobctl(8) the
+ * user's view. The states a caller drives:
+ *
+ *   blkjob_move_setup()      plumbing in place; blkjob_move_source() is
+ *                            the device a job reads (on failure, nothing
+ *                            changed: it rolled itself back)
+ *   (the caller's job-new, source blkjob_move_source(), target
+ *   blkjob_move_destination(); on failure blkjob_move_abort())
+ *   blkjob_move_started()    the job runs; the caller waits for it
+ *                            (blkjob_monitor_*), completes a ready mirror
+ *   blkjob_move_follow()     until the job has let go of the target (or,
+ *                            auto-finalize off, pends), from the target's
+ *                            own status: the job may be dismissed first
+ *   blkjob_move_finish()     retired: blkjob_move_pivoted() says where
+ *
+ * blkjob_move_restore() brings any device back from any state a killed
+ * process left (idempotent). Each call returns 0, or -1 after noticing
+ * the error (BLKJOB_NOTICE_ERROR; blkjob_move_error() keeps the last
+ * one). Notices are whole sentences for a person, phrased for blkjobctl's
+ * commands. Creating a move sets libdevmapper's log function, whose
+ * errors the notices carry, and, without udev, makes libdevmapper create
+ * device nodes itself.
+ */
+struct blkjob_move;
+
+enum blkjob_notice_kind {
+	BLKJOB_NOTICE_ERROR,	/* the call fails */
+	BLKJOB_NOTICE_WARNING,	/* nothing lost, but look */
+	BLKJOB_NOTICE_HINT,	/* what to run next after a failure */
+	BLKJOB_NOTICE_NOTE,	/* what a roll-back did */
+	BLKJOB_NOTICE_STEP,	/* a step of the move done */
+	BLKJOB_NOTICE_INFO,	/* a change outside the device (a wipe) */
+	BLKJOB_NOTICE_DETAIL,	/* a detail a quiet caller may drop */
+};
+
+typedef void (*blkjob_notice_fn)(enum blkjob_notice_kind kind,
+				 const char *text, void *arg);
+
+/* Where a device maps after a retire or restore. */
+enum blkjob_mapping {
+	BLKJOB_MAPPING_UNCHANGED,	/* nothing of blkjob was there */
+	BLKJOB_MAPPING_ORIGINAL,	/* the original mapping is back */
+	BLKJOB_MAPPING_DESTINATION,	/* onto the destination (pivoted) */
+	BLKJOB_MAPPING_REMOVED,		/* our temporary device is gone */
+	BLKJOB_MAPPING_BLKJOB,		/* still through the target */
+	BLKJOB_MAPPING_CURRENT,		/* kept its table; a helper removed */
+};
+const char *blkjob_mapping_str(enum blkjob_mapping m);
+
+/*
+ * @ctx: for job records on metadata devices (setup needs one; restore
+ * opens its own when it needs one and @ctx is NULL). @fn gets every
+ * notice. NULL when out of memory.
+ */
+struct blkjob_move *blkjob_move_new(struct blkjob_ctx *ctx,
+				    blkjob_notice_fn fn, void *arg);
+/* Also releases libdevmapper's cached state (dm_lib_release()). */
+void blkjob_move_free(struct blkjob_move *m);
+const char *blkjob_move_error(const struct blkjob_move *m);
+/* Where wiped signatures are saved (wipefs --backup's files); NULL none. */
+void blkjob_move_set_wipe_backup(struct blkjob_move *m, const char *dir);
+/* LUKS2 key file unlocking the volume keys a reload needs. */
+void blkjob_move_set_key_file(struct blkjob_move *m, const char *file);
+/* Move an LVM LV alone, below LVM (temporary by design). */
+void blkjob_move_set_below_lvm(struct blkjob_move *m, bool on);
+/* blkjob_move_follow() and restore's wait give up once *@flag is set. */
+void blkjob_move_set_stop(struct blkjob_move *m,
+			  const volatile sig_atomic_t *flag);
+
+/* @dev (a dm device, a disk, a bare dm name) onto @dst; else a backup. */
+int blkjob_move_setup(struct blkjob_move *m, const char *dev,
+		      const char *dst, bool mirror);
+void blkjob_move_abort(struct blkjob_move *m);
+void blkjob_move_started(struct blkjob_move *m);
+int blkjob_move_follow(struct blkjob_move *m, bool pending);
+int blkjob_move_finish(struct blkjob_move *m, enum blkjob_mapping *out);
+/* @force: even with a job at work; @wait: until its job has ended. */
+int blkjob_move_restore(struct blkjob_move *m, const char *dev, bool force,
+			bool wait, enum blkjob_mapping *out);
+/*
+ * A pinned blkjob device @name in front of unused disk @dev, recorded on
+ * @meta (NULL: not recorded) under a new dm uuid, put in @uuid.
+ */
+int blkjob_move_wrap(struct blkjob_move *m, const char *dev,
+		     const char *name, const char *meta, char *uuid,
+		     size_t len);
+
+/* The dm device that moves (the caller's, or blkjob's in front of it). */
+const char *blkjob_move_device(const struct blkjob_move *m);
+/* Its helper holding the original table; NULL when there is none. */
+const char *blkjob_move_helper(const struct blkjob_move *m);
+const char *blkjob_move_source(const struct blkjob_move *m);
+const char *blkjob_move_destination(const struct blkjob_move *m);
+/* As of the last follow: the job pends, the target pivoted. */
+bool blkjob_move_pending(const struct blkjob_move *m);
+bool blkjob_move_pivoted(const struct blkjob_move *m);
+/*
+ * A pending mirror's old disk, kept in sync, as a path into @buf (as
+ * "major:minor" and -ENOENT when it has no device node).
+ */
+int blkjob_move_kept_source(const struct blkjob_move *m, char *buf,
+			    size_t len);
 
 #endif /* LIBBLKJOB_H */

@@ -120,7 +120,7 @@ ENUM_FUNCS(meta_state, meta_state_names)
 
 #define ENUM_ENTRY(spec, tbl) { spec, tbl, ARRAY_SIZE(tbl) }
 
-const struct blkjob_enum blkjob_enums[] = {
+static const struct blkjob_enum blkjob_enums[] = {
 	ENUM_ENTRY("job-type", job_type_names),
 	ENUM_ENTRY("job-status", job_status_names),
 	ENUM_ENTRY("io-status", io_status_names),
@@ -132,7 +132,21 @@ const struct blkjob_enum blkjob_enums[] = {
 	ENUM_ENTRY("error-action", error_action_names),
 	ENUM_ENTRY("meta-state", meta_state_names),
 };
-const unsigned int blkjob_enum_count = ARRAY_SIZE(blkjob_enums);
+
+const struct blkjob_enum *blkjob_enum_at(unsigned int i)
+{
+	return i < ARRAY_SIZE(blkjob_enums) ? &blkjob_enums[i] : NULL;
+}
+
+const struct blkjob_enum *blkjob_enum_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(blkjob_enums); i++)
+		if (!strcmp(blkjob_enums[i].name, name))
+			return &blkjob_enums[i];
+	return NULL;
+}
 
 static const char *const job_attr_names[] = {
 	[BLKJOB_A_JOB_ID]		= "id",
