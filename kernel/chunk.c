@@ -9,6 +9,13 @@
  * wake the job's kthread, which decides what comes next: submit_bio() may
  * sleep for a tag, so it is never called from a completion.
  *
+ * A write whose buffer is all zeros goes out as one REQ_OP_WRITE_ZEROES
+ * where the device takes them, unmap allowed: the destination reads the
+ * same zeros, and a thin or sparse one (a loop device over a file, NVMe
+ * with deallocation) stays thin. A device that refuses it (NOTSUPP: a
+ * limit that changed under us, a dm table swapped) gets the buffer
+ * written after all, before the chunk completes.
+ *
  * The kthread does not submit bios itself: it queues each chunk's I/O on
  * an unbound workqueue. With devices that do their work in submit_bio()
  * (brd, zram, a stack of dm targets over them) the data moves in the
@@ -19,8 +26,10 @@
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "blkjob.h"
 #include "chunk.h"
@@ -201,11 +210,18 @@ static void blkjob_chunk_end_io(struct bio *bio)
 	struct blkjob_pool *pool = ch->pool;
 	unsigned long flags;
 
-	if (bio->bi_status)
+	if (bio->bi_status == BLK_STS_NOTSUPP && ch->zeroing)
+		WRITE_ONCE(ch->no_zeroes, true);
+	else if (bio->bi_status)
 		cmpxchg(&ch->error, 0, blk_status_to_errno(bio->bi_status));
 	bio_put(bio);
 	if (!atomic_dec_and_test(&ch->bios))
 		return;
+	/* Refused zeroes: write the (zero) buffer itself, from the worker. */
+	if (ch->zeroing && READ_ONCE(ch->no_zeroes) && !ch->error) {
+		queue_work(blkjob_io_wq, &ch->work);
+		return;
+	}
 
 	/*
 	 * Wake under done_lock: once the kthread has taken the chunk off
@@ -239,6 +255,48 @@ static struct bio *blkjob_chunk_bio(struct block_device *bdev,
 	return bio;
 }
 
+/* Is the chunk's buffer all zeros? Data that is not exits early. */
+static bool blkjob_chunk_is_zero(struct blkjob_chunk *ch)
+{
+	unsigned int i, npages = DIV_ROUND_UP(ch->len, PAGE_SIZE);
+	u32 left = ch->len;
+	bool zero = true;
+
+	for (i = 0; zero && i < npages; i++) {
+		u32 seg = min_t(u32, left, PAGE_SIZE);
+		void *p = kmap_local_page(ch->pages[i]);
+
+		zero = !memchr_inv(p, 0, seg);
+		kunmap_local(p);
+		left -= seg;
+	}
+	return zero;
+}
+
+/*
+ * A write of an all-zero buffer as one WRITE_ZEROES, when the device
+ * takes them (the block layer splits it to the device's limit). Unmap is
+ * allowed: what matters is that the range reads as zeros.
+ */
+static bool blkjob_chunk_zero(struct blkjob_chunk *ch)
+{
+	struct bio *bio;
+
+	ch->zeroing = ch->writing && !ch->no_zeroes &&
+		      bdev_write_zeroes_sectors(ch->bdev) &&
+		      blkjob_chunk_is_zero(ch);
+	if (!ch->zeroing)
+		return false;
+	atomic_set(&ch->bios, 1);
+	bio = bio_alloc(ch->bdev, 0, REQ_OP_WRITE_ZEROES, GFP_NOIO);
+	bio->bi_iter.bi_sector = ch->pos >> SECTOR_SHIFT;
+	bio->bi_iter.bi_size = ch->len;
+	bio->bi_end_io = blkjob_chunk_end_io;
+	bio->bi_private = ch;
+	submit_bio(bio);
+	return true;
+}
+
 /*
  * Workqueue context: build and submit the chunk's bios. The last bio's
  * completion may free the pool (the job ends): @ch is not touched after
@@ -256,6 +314,8 @@ static void blkjob_chunk_work(struct work_struct *work)
 	u32 left = ch->len;
 	struct blk_plug plug;
 
+	if (blkjob_chunk_zero(ch))
+		return;
 	atomic_set(&ch->bios, nbios);
 	blk_start_plug(&plug);
 	while (nbios--) {
@@ -293,6 +353,7 @@ void blkjob_chunk_submit(struct blkjob_chunk *ch, struct block_device *bdev,
 {
 	ch->writing = write;
 	ch->error = 0;
+	ch->no_zeroes = false;
 	ch->bdev = bdev;
 	queue_work(blkjob_io_wq, &ch->work);
 }

@@ -30,6 +30,8 @@ struct page;
  * @index: the granule being copied; the job type's
  * @tainted: the job type's flag (mirror: a write overlapped the copy)
  * @writing: the I/O in flight, or that failed, is the write
+ * @zeroing: that write goes out as a WRITE_ZEROES (an all-zero buffer)
+ * @no_zeroes: the device refused it (NOTSUPP): write the buffer instead
  * @bios: bios still in flight
  * @error: the first bio error, set from bio completions
  * @bdev: the device of the I/O being submitted
@@ -45,6 +47,8 @@ struct blkjob_chunk {
 	unsigned long index;
 	bool tainted;
 	bool writing;
+	bool zeroing;
+	bool no_zeroes;
 	atomic_t bios;
 	int error;
 	struct block_device *bdev;
